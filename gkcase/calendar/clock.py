@@ -123,6 +123,13 @@ class PauseKind(StrEnum):
     def label(self) -> str:
         return _PAUSE_LABELS[self]
 
+    @property
+    def basis(self) -> str:
+        """Why this time is left out of the reply period."""
+        if self is PauseKind.FEE:
+            return "国办函〔2020〕109号；本机关政策：缴费期间不计入答复期限"
+        return "第三十三条第三款"
+
 
 _PAUSE_LABELS = {
     PauseKind.THIRD_PARTY: "征求第三方意见",
@@ -521,13 +528,14 @@ def reply_deadline(
         weekends += weekend_days
     for p_start, p_end, members, paused_workdays in run.applied:
         reasons = "、".join(dict.fromkeys(m.kind.label for m in members))
+        basis = "；".join(dict.fromkeys(m.kind.basis for m in members))
         notes = "；".join(m.note for m in members if m.note)
         if p_end is None:
-            text = f"{zh_date(p_start)}起{reasons}，答复期限暂停计算（第三十三条第三款）"
+            text = f"{zh_date(p_start)}起{reasons}，答复期限暂停计算（{basis}）"
         else:
             text = (
                 f"{zh_span(p_start, p_end)}{reasons}，其间{paused_workdays}个工作日"
-                "不计入答复期限（第三十三条第三款）"
+                f"不计入答复期限（{basis}）"
             )
         if notes:
             text += f"（{notes}）"

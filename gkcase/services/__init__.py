@@ -1,0 +1,1 @@
+"""Services: each opens one transaction, works through the pure domain, and commits."""
