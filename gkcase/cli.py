@@ -135,7 +135,7 @@ def day_info(day: str) -> None:
     click.echo(f"{zh_date(info.day, weekday=True)} {working}：{info.kind.label}{name}{status}")
 
 
-@calendar.command("add-workdays")
+@calendar.command("add-workdays", context_settings={"ignore_unknown_options": True})
 @click.argument("day", metavar="DATE")
 @click.argument("n", metavar="N")
 def add_workdays(day: str, n: str) -> None:
@@ -269,18 +269,19 @@ def load(path: Path, loaded_by: str) -> None:
 
 @calendar.command()
 @click.argument("day", metavar="DATE")
-@click.option("--closed", "working", flag_value=False, help="not a working day (停工)")
-@click.option("--working", "working", flag_value=True, help="a working day")
+@click.option("--closed/--working", "closed", default=None,
+              help="closed: not a working day (停工); working: a working day")
 @click.option("--name", required=True, help="e.g. 台风停工")
 @click.option("--reason", default="", help="why, for the record")
 @click.option("--by", "marked_by", default="admin", show_default=True)
-def mark(day: str, working: bool | None, name: str, reason: str, marked_by: str) -> None:
+def mark(day: str, closed: bool | None, name: str, reason: str, marked_by: str) -> None:
     """Mark one day as closed or working (a local closure or a correction)."""
     from gkcase.calendar.arrangement import parse_override
     from gkcase.services.calendar import mark_day
 
-    if working is None:
+    if closed is None:
         raise ValidationError("须指定 --closed 或 --working", field="--closed/--working")
+    working = not closed
     override = parse_override(
         {"day": _date(day, "DATE"), "working": working, "name": name, "reason": reason}
     )

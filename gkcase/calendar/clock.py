@@ -196,6 +196,9 @@ class ClockPolicy:
             raise ValidationError("补正期限须为 1–60 个工作日", field="correction_period_workdays")
 
 
+DEFAULT_POLICY = ClockPolicy()
+
+
 @dataclass(frozen=True)
 class ReplyClockFacts:
     """Everything the reply period depends on, as recorded on a case."""
@@ -360,6 +363,50 @@ def fee_payment_deadline(cal: WorkdayCalendar, notice_received_on: date) -> Dead
     )
 
 
+def consultation_pause(
+    cal: WorkdayCalendar,
+    kind: PauseKind,
+    *,
+    sent_on: date,
+    party_received_on: date | None = None,
+    opinion_received_on: date | None = None,
+    as_of: date | None = None,
+    policy: ClockPolicy | None = None,
+    note: str = "",
+) -> ClockPause:
+    """The reply-clock pause a consultation causes (Art 32, Art 34; Art 33 ¶3).
+
+    It starts when the letter is sent or when the party receives it, as the agency's policy says;
+    it ends when the opinion arrives, or — once ``as_of`` is past the party's 15-working-day
+    window with no opinion — at the window's end (silence: Art 32 leaves the decision to the
+    agency, Art 34 deems consent). Until then it is open, with the window's end as ``latest_end``.
+    """
+    if kind is PauseKind.FEE:
+        raise ValidationError("缴费不是征求意见", field="kind")
+    policy = policy or DEFAULT_POLICY
+    if party_received_on is not None and party_received_on < sent_on:
+        raise ValidationError("收到征求意见书的日期不能早于发出日期", field="party_received_on")
+    if opinion_received_on is not None and opinion_received_on < sent_on:
+        raise ValidationError("收到意见的日期不能早于发出征求意见书的日期", field="opinion_received_on")
+    if policy.consultation_pause_from == "receipt":
+        if party_received_on is None:
+            raise ValidationError(
+                "本机关以被征求意见方收到之日起暂停计时，请填写其收到日期", field="party_received_on"
+            )
+        start = party_received_on
+    else:
+        start = sent_on
+    window_end = (
+        cal.add_workdays(party_received_on, CONSULTATION_WORKDAYS) if party_received_on else None
+    )
+    end = opinion_received_on
+    if end is None and window_end is not None and as_of is not None and as_of > window_end:
+        end = window_end
+    if end is not None:
+        end = max(end, start)
+    return ClockPause(kind, start, end, window_end if end is None else None, note)
+
+
 # --- the reply period -----------------------------------------------------------------------
 
 
@@ -469,7 +516,7 @@ def reply_deadline(
     """答复期限: 20 working days after receipt (Art 33), restarted by a correction (Art 30),
     with consultation (and, by policy, fee) pauses left out, extensions added and an Art 35
     deferral applied."""
-    policy = policy or ClockPolicy()
+    policy = policy or DEFAULT_POLICY
     _validate(facts)
     steps: list[Step] = [
         Step(
@@ -609,21 +656,20 @@ def reply_due(
     cal: WorkdayCalendar, facts: ReplyClockFacts, policy: ClockPolicy | None = None
 ) -> date | None:
     """Only the date of :func:`reply_deadline`, without the derivation: for bulk recomputes."""
-    policy = policy or ClockPolicy()
     if facts.deferral is not None:
         return facts.deferral.until
+    start = facts.receipt
     if facts.correction_requested_on is not None:
-        if facts.correction_received_on is None:
-            return None
         start = facts.correction_received_on
-    else:
-        start = facts.receipt
-    total = REPLY_WORKDAYS + sum(e.workdays for e in facts.extensions)
+        if start is None:
+            return None
+    total = REPLY_WORKDAYS
+    for extension in facts.extensions:
+        total += extension.workdays
     if not facts.pauses:
         return cal.add_workdays(start, total)
-    pauses = [
-        p for p in facts.pauses if p.kind is not PauseKind.FEE or policy.fee_window_pauses_clock
-    ]
+    fee_pauses = (policy or DEFAULT_POLICY).fee_window_pauses_clock
+    pauses = [p for p in facts.pauses if fee_pauses or p.kind is not PauseKind.FEE]
     return _run(cal, start, total, _merged_pauses(pauses, start)).due
 
 

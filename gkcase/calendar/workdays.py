@@ -290,17 +290,24 @@ class WorkdayCalendar:
         Negative ``n`` counts back: ``add_workdays(d, -3)`` is the third working day before ``d``,
         ``d`` not counted. For a working day ``d``, ``add_workdays(add_workdays(d, n), -n) == d``.
         """
-        if isinstance(n, bool) or not isinstance(n, int):
+        if n.__class__ is not int:
             raise ValidationError("工作日数须为整数", field="n")
-        if abs(n) > MAX_WORKDAY_STEP:
-            raise ValidationError(f"工作日数须在 ±{MAX_WORKDAY_STEP} 之内", field="n")
         if n == 0:
             return day
+        # n working days lie within n * 7 / 5 + 40 calendar days (no run of days off nears 40).
+        if n > 0:
+            if n > MAX_WORKDAY_STEP:
+                raise ValidationError(f"工作日数须在 ±{MAX_WORKDAY_STEP} 之内", field="n")
+            reach = n * 7 // 5 + 40
+        else:
+            if n < -MAX_WORKDAY_STEP:
+                raise ValidationError(f"工作日数须在 ±{MAX_WORKDAY_STEP} 之内", field="n")
+            reach = -(-n * 7 // 5 + 40)
         ordinal = _ordinal(day)
-        # Grow the table so that it surely covers the answer: n working days lie within
-        # n * 7 / 5 + 40 calendar days (the longest run of days off is far below 40).
-        reach = abs(n) * 7 // 5 + 40
-        table = self._table_for(ordinal, ordinal + reach if n > 0 else ordinal - reach)
+        table = self._table
+        far = ordinal + reach
+        if not (table.origin <= ordinal < table.end and table.origin <= far < table.end):
+            table = self._table_for(ordinal, far)
         i = ordinal - table.origin
         if n > 0:
             index = table.cum[i + 1] + n - 1  # working days up to and including `day`, then n more
@@ -368,6 +375,7 @@ def _days_of_year(year: int) -> Iterator[date]:
 
 
 def _ordinal(day: date) -> int:
-    if not isinstance(day, date):
-        raise ValidationError("须为日期", field="date")
-    return day.toordinal()
+    try:
+        return day.toordinal()
+    except AttributeError:
+        raise ValidationError("须为日期", field="date") from None

@@ -1,0 +1,160 @@
+"""The gkcase command, run as a person would, against a fresh embedded database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import gkcase.db
+from gkcase.cli import main
+from gkcase.settings import get_settings
+
+EXAMPLE = Path(__file__).parents[1] / "docs" / "examples" / "arrangement-2026.toml"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GKCASE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("GKCASE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    get_settings.cache_clear()
+    for engine in gkcase.db._engines.values():
+        engine.dispose()
+    gkcase.db._engines.clear()
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_is_workday_prints_true_or_false(capsys):
+    assert run(capsys, "calendar", "is-workday", "2026-10-10") == (0, "true\n", "")  # 调休上班
+    assert run(capsys, "calendar", "is-workday", "2026-10-07") == (0, "false\n", "")  # 国庆节
+    assert run(capsys, "calendar", "is-workday", "2026-10-09") == (0, "true\n", "")
+
+
+def test_add_workdays_prints_the_iso_date(capsys):
+    assert run(capsys, "calendar", "add-workdays", "2026-09-28", "5") == (0, "2026-10-10\n", "")
+    assert run(capsys, "calendar", "add-workdays", "2026-10-12", "-1") == (0, "2026-10-10\n", "")
+
+
+def test_between_counts_working_days(capsys):
+    # (2026-09-30, 2026-10-12]: 10-08, 10-09, 10-10 (调休上班), 10-12
+    assert run(capsys, "calendar", "between", "2026-09-30", "2026-10-12") == (0, "4\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "field"),
+    [
+        (("calendar", "is-workday", "2026-13-01"), "validation", "DATE"),
+        (("calendar", "is-workday", "yesterday"), "validation", "DATE"),
+        (("calendar", "add-workdays", "2026-09-28", "five"), "validation", "N"),
+        (("calendar", "add-workdays", "2026-09-28", "10001"), "validation", "n"),
+        (("calendar", "add-workdays", "1999-12-31", "1"), "calendar.out_of_range", "date"),
+        (("calendar", "explain", "2026-03-02", "--extend", "21:2026-03-20"),
+         "clock.extension_cap", "extensions"),
+        (("calendar", "explain", "2026-03-02", "--extend", "12:2026-03-20", "--extend",
+          "9:2026-03-25"), "clock.extension_cap", "extensions"),
+        (("calendar", "explain", "2019-05-14"), "clock.before_regulation", "receipt"),
+        (("calendar", "explain", "2026-03-02", "--pause", "holiday:2026-03-03"),
+         "validation", "--pause"),
+        (("calendar", "status", "--from", "2030", "--to", "2020"), "validation", "--from/--to"),
+        (("calendar", "mark", "2026-07-20", "--name", "停工"), "validation", "--closed/--working"),
+    ],
+)
+def test_bad_input_prints_one_line_and_exits_2(capsys, args, code, field):
+    status, out, err = run(capsys, *args)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"gkcase: [{code}] {field}：")
+
+
+def test_usage_errors_are_one_line_too(capsys):
+    status, out, err = run(capsys, "calendar", "add-workdays")
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("gkcase: [usage]")
+
+
+def test_explain_derives_the_reply_due_date(capsys):
+    status, out, _ = run(
+        capsys, "calendar", "explain", "2026-09-10",
+        "--correction-requested", "2026-09-14", "--correction-received", "2026-09-18",
+        "--pause", "third_party:2026-10-12:2026-10-30", "--extend", "20:2026-11-02",
+    )
+    assert status == 0
+    assert "收到补正后的申请" in out
+    assert "征求第三方意见" in out
+    assert "延长答复期限20个工作日" in out
+    assert out.rstrip().endswith("答复期限届满：2026年12月9日（星期三），第40个工作日（20个工作日加延长20个工作日）")
+
+
+def test_explain_as_json(capsys):
+    status, out, _ = run(capsys, "calendar", "explain", "2026-12-15", "--json")
+    data = json.loads(out)
+    assert status == 0
+    assert data["kind"] == "reply"
+    assert data["provisional"] is True  # runs into 2027, not yet announced
+    assert data["steps"][0]["kind"] == "start"
+
+
+def test_load_then_status_shows_the_loaded_notice(capsys, tmp_path):
+    status, out, _ = run(capsys, "calendar", "load", str(EXAMPLE))
+    assert status == 0 and "已导入 2026 年节假日安排" in out
+    status, out, _ = run(capsys, "calendar", "load", str(EXAMPLE))
+    assert status == 0 and "未作改动" in out
+    status, out, _ = run(capsys, "calendar", "status", "--from", "2026", "--to", "2027")
+    lines = out.splitlines()
+    assert lines[0].startswith("2026 official") and "已导入" in lines[0]
+    assert lines[1].startswith("2027 estimated")
+
+
+def test_a_contradictory_file_loads_nothing(capsys, tmp_path):
+    bad = tmp_path / "2027.json"
+    bad.write_text(json.dumps({
+        "year": 2027,
+        "title": "x",
+        "holiday": [
+            {"name": "元旦", "off_from": "2027-01-01"},
+            {"name": "春节", "off_from": "2027-02-05", "off_to": "2027-02-11",
+             "workdays": ["2027-02-10"]},
+        ],
+    }, ensure_ascii=False), encoding="utf-8")
+    status, _, err = run(capsys, "calendar", "load", str(bad))
+    assert status == 2 and "calendar.bad_arrangement" in err
+    _, out, _ = run(capsys, "calendar", "status", "--from", "2027", "--to", "2027")
+    assert out.startswith("2027 estimated")
+
+
+def test_mark_and_unmark(capsys):
+    assert run(capsys, "calendar", "mark", "2026-07-20", "--closed", "--name", "台风停工")[0] == 0
+    assert run(capsys, "calendar", "is-workday", "2026-07-20")[1] == "false\n"
+    assert "台风停工" in run(capsys, "calendar", "day", "2026-07-20")[1]
+    assert run(capsys, "calendar", "unmark", "2026-07-20")[0] == 0
+    assert run(capsys, "calendar", "is-workday", "2026-07-20")[1] == "true\n"
+    status, _, err = run(capsys, "calendar", "unmark", "2026-07-20")
+    assert status == 2 and "calendar.no_mark" in err
+
+
+def test_demo_sets_up_the_embedded_database(capsys, data_dir):
+    status, out, _ = run(capsys, "demo")
+    assert status == 0
+    assert (data_dir / "gkcase.db").exists()
+    assert "答复期限届满：2026年3月16日（星期一），第20个工作日" in out
+
+
+def test_the_installed_command_exits_non_zero_on_bad_input(tmp_path):
+    script = Path(sys.executable).with_name("gkcase")
+    result = subprocess.run(
+        [str(script), "calendar", "is-workday", "2026-02-30"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("gkcase: [validation] DATE：")
