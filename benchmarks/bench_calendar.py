@@ -67,7 +67,9 @@ def _facts(rng: random.Random) -> ReplyClockFacts:
     if roll < 0.8:
         start = receipt + timedelta(days=rng.randint(1, 20))
         end = start + timedelta(days=rng.randint(5, 25))
-        return ReplyClockFacts(receipt=receipt, pauses=(ClockPause(PauseKind.THIRD_PARTY, start, end),))
+        return ReplyClockFacts(
+            receipt=receipt, pauses=(ClockPause(PauseKind.THIRD_PARTY, start, end),)
+        )
     if roll < 0.9:
         requested = receipt + timedelta(days=rng.randint(1, 9))
         received = requested + timedelta(days=rng.randint(1, 15))
@@ -95,7 +97,9 @@ def bench_bulk(count: int, repeats: int) -> None:
     t_bulk = _best_of(repeats, recompute)
     t_floor = _best_of(repeats, floor)
     print(f"bulk recompute of {count:,} reply deadlines: {t_bulk:.3f} s (goal < 2 s)")
-    print(f"  floor (calendar-day arithmetic, same loop): {t_floor:.3f} s, ratio {t_bulk / t_floor:.1f}x")
+    print(
+        f"  floor (calendar-day arithmetic, same loop): {t_floor:.3f} s, ratio {t_bulk / t_floor:.1f}x"
+    )
 
 
 def main() -> None:

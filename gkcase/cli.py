@@ -44,7 +44,7 @@ def _int(value: str, field: str) -> int:
         raise ValidationError(f"“{value}”不是整数", field=field) from None
 
 
-def _session():  # noqa: ANN202 - a context manager from gkcase.db
+def _session():
     from gkcase.db import create_schema, get_engine, unit_of_work
 
     engine = get_engine()
@@ -154,7 +154,9 @@ def between(start: str, end: str) -> None:
 def _pause(text: str) -> ClockPause:
     parts = text.split(":")
     if len(parts) not in (2, 3):
-        raise ValidationError("应为 KIND:START[:END]，如 third_party:2026-03-02:2026-03-20", field="--pause")
+        raise ValidationError(
+            "应为 KIND:START[:END]，如 third_party:2026-03-02:2026-03-20", field="--pause"
+        )
     try:
         kind = PauseKind(parts[0])
     except ValueError:
@@ -175,10 +177,20 @@ def _extension(text: str) -> Extension:
 @click.argument("receipt", metavar="RECEIPT")
 @click.option("--correction-requested", metavar="DATE", help="day the 补正 notice was sent")
 @click.option("--correction-received", metavar="DATE", help="day the corrected application arrived")
-@click.option("--pause", "pauses", multiple=True, metavar="KIND:START[:END]",
-              help="third_party, co_producer or fee; repeatable")
-@click.option("--extend", "extensions", multiple=True, metavar="N:APPROVED_ON",
-              help="extension of N working days; repeatable, 20 in total at most")
+@click.option(
+    "--pause",
+    "pauses",
+    multiple=True,
+    metavar="KIND:START[:END]",
+    help="third_party, co_producer or fee; repeatable",
+)
+@click.option(
+    "--extend",
+    "extensions",
+    multiple=True,
+    metavar="N:APPROVED_ON",
+    help="extension of N working days; repeatable, 20 in total at most",
+)
 @click.option("--deferral", metavar="DATE", help="Art 35 deferred reply date")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def explain(
@@ -269,8 +281,12 @@ def load(path: Path, loaded_by: str) -> None:
 
 @calendar.command()
 @click.argument("day", metavar="DATE")
-@click.option("--closed/--working", "closed", default=None,
-              help="closed: not a working day (停工); working: a working day")
+@click.option(
+    "--closed/--working",
+    "closed",
+    default=None,
+    help="closed: not a working day (停工); working: a working day",
+)
 @click.option("--name", required=True, help="e.g. 台风停工")
 @click.option("--reason", default="", help="why, for the record")
 @click.option("--by", "marked_by", default="admin", show_default=True)

@@ -58,13 +58,30 @@ def test_between_counts_working_days(capsys):
         (("calendar", "add-workdays", "2026-09-28", "five"), "validation", "N"),
         (("calendar", "add-workdays", "2026-09-28", "10001"), "validation", "n"),
         (("calendar", "add-workdays", "1999-12-31", "1"), "calendar.out_of_range", "date"),
-        (("calendar", "explain", "2026-03-02", "--extend", "21:2026-03-20"),
-         "clock.extension_cap", "extensions"),
-        (("calendar", "explain", "2026-03-02", "--extend", "12:2026-03-20", "--extend",
-          "9:2026-03-25"), "clock.extension_cap", "extensions"),
+        (
+            ("calendar", "explain", "2026-03-02", "--extend", "21:2026-03-20"),
+            "clock.extension_cap",
+            "extensions",
+        ),
+        (
+            (
+                "calendar",
+                "explain",
+                "2026-03-02",
+                "--extend",
+                "12:2026-03-20",
+                "--extend",
+                "9:2026-03-25",
+            ),
+            "clock.extension_cap",
+            "extensions",
+        ),
         (("calendar", "explain", "2019-05-14"), "clock.before_regulation", "receipt"),
-        (("calendar", "explain", "2026-03-02", "--pause", "holiday:2026-03-03"),
-         "validation", "--pause"),
+        (
+            ("calendar", "explain", "2026-03-02", "--pause", "holiday:2026-03-03"),
+            "validation",
+            "--pause",
+        ),
         (("calendar", "status", "--from", "2030", "--to", "2020"), "validation", "--from/--to"),
         (("calendar", "mark", "2026-07-20", "--name", "停工"), "validation", "--closed/--working"),
     ],
@@ -78,22 +95,33 @@ def test_bad_input_prints_one_line_and_exits_2(capsys, args, code, field):
 
 
 def test_usage_errors_are_one_line_too(capsys):
-    status, out, err = run(capsys, "calendar", "add-workdays")
+    status, _, err = run(capsys, "calendar", "add-workdays")
     assert status == 2
     assert err.count("\n") == 1 and err.startswith("gkcase: [usage]")
 
 
 def test_explain_derives_the_reply_due_date(capsys):
     status, out, _ = run(
-        capsys, "calendar", "explain", "2026-09-10",
-        "--correction-requested", "2026-09-14", "--correction-received", "2026-09-18",
-        "--pause", "third_party:2026-10-12:2026-10-30", "--extend", "20:2026-11-02",
+        capsys,
+        "calendar",
+        "explain",
+        "2026-09-10",
+        "--correction-requested",
+        "2026-09-14",
+        "--correction-received",
+        "2026-09-18",
+        "--pause",
+        "third_party:2026-10-12:2026-10-30",
+        "--extend",
+        "20:2026-11-02",
     )
     assert status == 0
     assert "收到补正后的申请" in out
     assert "征求第三方意见" in out
     assert "延长答复期限20个工作日" in out
-    assert out.rstrip().endswith("答复期限届满：2026年12月9日（星期三），第40个工作日（20个工作日加延长20个工作日）")
+    assert out.rstrip().endswith(
+        "答复期限届满：2026年12月9日（星期三），第40个工作日（20个工作日加延长20个工作日）"
+    )
 
 
 def test_explain_as_json(capsys):
@@ -118,15 +146,25 @@ def test_load_then_status_shows_the_loaded_notice(capsys, tmp_path):
 
 def test_a_contradictory_file_loads_nothing(capsys, tmp_path):
     bad = tmp_path / "2027.json"
-    bad.write_text(json.dumps({
-        "year": 2027,
-        "title": "x",
-        "holiday": [
-            {"name": "元旦", "off_from": "2027-01-01"},
-            {"name": "春节", "off_from": "2027-02-05", "off_to": "2027-02-11",
-             "workdays": ["2027-02-10"]},
-        ],
-    }, ensure_ascii=False), encoding="utf-8")
+    bad.write_text(
+        json.dumps(
+            {
+                "year": 2027,
+                "title": "x",
+                "holiday": [
+                    {"name": "元旦", "off_from": "2027-01-01"},
+                    {
+                        "name": "春节",
+                        "off_from": "2027-02-05",
+                        "off_to": "2027-02-11",
+                        "workdays": ["2027-02-10"],
+                    },
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     status, _, err = run(capsys, "calendar", "load", str(bad))
     assert status == 2 and "calendar.bad_arrangement" in err
     _, out, _ = run(capsys, "calendar", "status", "--from", "2027", "--to", "2027")
@@ -154,7 +192,10 @@ def test_the_installed_command_exits_non_zero_on_bad_input(tmp_path):
     script = Path(sys.executable).with_name("gkcase")
     result = subprocess.run(
         [str(script), "calendar", "is-workday", "2026-02-30"],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.startswith("gkcase: [validation] DATE：")

@@ -44,7 +44,9 @@ class HolidayArrangement(BaseModel):
 
     name: str = Field(min_length=1, max_length=40, description="e.g. 春节, 国庆节、中秋节")
     off_from: date = Field(description="first day off (inclusive)")
-    off_to: date | None = Field(default=None, description="last day off (inclusive); default off_from")
+    off_to: date | None = Field(
+        default=None, description="last day off (inclusive); default off_from"
+    )
     workdays: tuple[date, ...] = Field(
         default=(), description="weekend days that are working days (调休上班)"
     )
@@ -88,7 +90,9 @@ class YearArrangement(BaseModel):
 
     year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
     title: str = Field(min_length=1, max_length=200, description="the notice's title")
-    number: str | None = Field(default=None, max_length=60, description="文号, e.g. 国办发明电〔2024〕12号")
+    number: str | None = Field(
+        default=None, max_length=60, description="文号, e.g. 国办发明电〔2024〕12号"
+    )
     issued: date | None = Field(default=None, description="the notice's date")
     holidays: tuple[HolidayArrangement, ...] = Field(alias="holiday", min_length=1)
 
@@ -107,9 +111,7 @@ class YearArrangement(BaseModel):
                         f"第{index + 1}项「{holiday.name}」的日期 {day} 不在 {self.year} 年的安排范围内"
                     )
                 if day in seen:
-                    raise ValueError(
-                        f"{day} 同时出现在「{seen[day]}」和「{holiday.name}」中"
-                    )
+                    raise ValueError(f"{day} 同时出现在「{seen[day]}」和「{holiday.name}」中")
                 seen[day] = holiday.name
         if self.issued is not None and self.issued > last_allowed:
             raise ValueError(f"通知日期 {self.issued} 晚于所安排的年度")

@@ -101,9 +101,7 @@ def receipt_date(
             "确认之日为收到申请之日（第三十一条第二项）"
         )
     else:
-        rule = (
-            f"通过{channel.label}提交的，以双方确认之日为收到申请之日（第三十一条第三项）"
-        )
+        rule = f"通过{channel.label}提交的，以双方确认之日为收到申请之日（第三十一条第三项）"
     if confirmed_on is None:
         return ReceiptDate(None, rule, "尚待与申请人确认收到申请", "confirmed_on")
     return ReceiptDate(confirmed_on, rule)
@@ -387,11 +385,14 @@ def consultation_pause(
     if party_received_on is not None and party_received_on < sent_on:
         raise ValidationError("收到征求意见书的日期不能早于发出日期", field="party_received_on")
     if opinion_received_on is not None and opinion_received_on < sent_on:
-        raise ValidationError("收到意见的日期不能早于发出征求意见书的日期", field="opinion_received_on")
+        raise ValidationError(
+            "收到意见的日期不能早于发出征求意见书的日期", field="opinion_received_on"
+        )
     if policy.consultation_pause_from == "receipt":
         if party_received_on is None:
             raise ValidationError(
-                "本机关以被征求意见方收到之日起暂停计时，请填写其收到日期", field="party_received_on"
+                "本机关以被征求意见方收到之日起暂停计时，请填写其收到日期",
+                field="party_received_on",
             )
         start = party_received_on
     else:
@@ -434,13 +435,17 @@ def _validate(facts: ReplyClockFacts) -> None:
         if pause.end is not None and pause.end < pause.start:
             raise ClockError("暂停结束日期不能早于开始日期", field=f"pauses[{index}].end")
         if pause.latest_end is not None and pause.latest_end < pause.start:
-            raise ClockError("暂停最迟结束日期不能早于开始日期", field=f"pauses[{index}].latest_end")
+            raise ClockError(
+                "暂停最迟结束日期不能早于开始日期", field=f"pauses[{index}].latest_end"
+            )
     total = 0
     for index, extension in enumerate(facts.extensions):
         if extension.workdays < 1:
             raise ClockError("延长天数须至少为1个工作日", field=f"extensions[{index}].workdays")
         if extension.approved_on < facts.receipt:
-            raise ClockError("延期批准日期不能早于收到申请之日", field=f"extensions[{index}].approved_on")
+            raise ClockError(
+                "延期批准日期不能早于收到申请之日", field=f"extensions[{index}].approved_on"
+            )
         total += extension.workdays
     if total > EXTENSION_CAP_WORKDAYS:
         raise ClockError(
@@ -689,7 +694,9 @@ def _count_steps(
         return steps, 0
     if day_one:
         first = cal.next_workday(after)
-        steps.append(Step(StepKind.DAY_ONE, first, first, f"第1个工作日：{zh_date(first, weekday=True)}"))
+        steps.append(
+            Step(StepKind.DAY_ONE, first, first, f"第1个工作日：{zh_date(first, weekday=True)}")
+        )
     run: list[DayInfo] = []
     weekend_days = 0
 
@@ -754,6 +761,5 @@ def _provisional_step(cal: WorkdayCalendar, after: date, through: date) -> Step:
         StepKind.PROVISIONAL,
         None,
         None,
-        f"注意：{listed}的节假日安排尚未由国务院办公厅公布，该期限按推算日历计算，"
-        "公布后将重新计算",
+        f"注意：{listed}的节假日安排尚未由国务院办公厅公布，该期限按推算日历计算，公布后将重新计算",
     )

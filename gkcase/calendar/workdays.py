@@ -254,7 +254,9 @@ class WorkdayCalendar:
             return table
         low_year, high_year = date.fromordinal(low).year, date.fromordinal(high).year
         if low_year < MIN_YEAR or high_year > MAX_YEAR:
-            raise CalendarRangeError(f"日期超出日历支持范围（{MIN_YEAR}–{MAX_YEAR} 年）", field="date")
+            raise CalendarRangeError(
+                f"日期超出日历支持范围（{MIN_YEAR}–{MAX_YEAR} 年）", field="date"
+            )
         with self._lock:
             table = self._table
             if not (table.origin <= low and high < table.end):
@@ -309,10 +311,9 @@ class WorkdayCalendar:
         if not (table.origin <= ordinal < table.end and table.origin <= far < table.end):
             table = self._table_for(ordinal, far)
         i = ordinal - table.origin
-        if n > 0:
-            index = table.cum[i + 1] + n - 1  # working days up to and including `day`, then n more
-        else:
-            index = table.cum[i] + n  # working days strictly before `day`, then back |n| - 1
+        # Forward: the working days up to and including `day`, then n more.
+        # Back: the working days strictly before `day`, then back |n| - 1.
+        index = table.cum[i + 1] + n - 1 if n > 0 else table.cum[i] + n
         if not 0 <= index < len(table.workdays):  # pragma: no cover - the growth above prevents it
             raise CalendarRangeError(f"结果超出日历支持范围（{MIN_YEAR}–{MAX_YEAR} 年）", field="n")
         return date.fromordinal(table.workdays[index])

@@ -88,7 +88,8 @@ def unmark_day(session: Session, day: date, *, revoked_by: str) -> CalendarDayMa
 
 def _revoke(session: Session, day: date, revoked_by: str) -> CalendarDayMark | None:
     statement = select(CalendarDayMark).where(
-        CalendarDayMark.day == day, CalendarDayMark.revoked_at.is_(None)  # type: ignore[union-attr]
+        CalendarDayMark.day == day,
+        CalendarDayMark.revoked_at.is_(None),  # type: ignore[union-attr]
     )
     row = session.exec(statement).first()
     if row is not None:
@@ -109,9 +110,7 @@ def active_marks(session: Session) -> list[CalendarDayMark]:
 
 
 def notices_in_force(session: Session) -> list[CalendarNotice]:
-    latest = (
-        select(func.max(CalendarNotice.id)).group_by(CalendarNotice.year).scalar_subquery()
-    )
+    latest = select(func.max(CalendarNotice.id)).group_by(CalendarNotice.year).scalar_subquery()
     statement = (
         select(CalendarNotice)
         .where(CalendarNotice.id.in_(latest))  # type: ignore[union-attr]

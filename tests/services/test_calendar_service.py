@@ -18,8 +18,12 @@ def _notice_2027(**changes):
         "year": 2027,
         "title": "国务院办公厅关于2027年部分节假日安排的通知",
         "holiday": [
-            {"name": "春节", "off_from": "2027-02-05", "off_to": "2027-02-11",
-             "workdays": ["2027-02-13"]},
+            {
+                "name": "春节",
+                "off_from": "2027-02-05",
+                "off_to": "2027-02-11",
+                "workdays": ["2027-02-13"],
+            },
         ],
     }
     data.update(changes)
@@ -71,7 +75,9 @@ def test_a_later_notice_for_the_same_year_supersedes_and_history_is_kept(engine)
 
 
 def test_mark_and_unmark_a_day(engine):
-    closure = DayOverride(day=date(2026, 7, 20), working=False, name="台风停工", reason="市政府通知")
+    closure = DayOverride(
+        day=date(2026, 7, 20), working=False, name="台风停工", reason="市政府通知"
+    )
     with unit_of_work(engine) as session:
         mark_day(session, closure, marked_by="admin")
     with unit_of_work(engine) as session:
@@ -88,10 +94,12 @@ def test_mark_and_unmark_a_day(engine):
 
 def test_remarking_a_day_replaces_the_earlier_mark(engine):
     with unit_of_work(engine) as session:
-        mark_day(session, DayOverride(day=date(2026, 8, 1), working=True, name="更正"),
-                 marked_by="a")
-        mark_day(session, DayOverride(day=date(2026, 8, 1), working=False, name="停工"),
-                 marked_by="b")
+        mark_day(
+            session, DayOverride(day=date(2026, 8, 1), working=True, name="更正"), marked_by="a"
+        )
+        mark_day(
+            session, DayOverride(day=date(2026, 8, 1), working=False, name="停工"), marked_by="b"
+        )
     with unit_of_work(engine) as session:
         cal = current_calendar(session)
     assert not cal.is_workday(date(2026, 8, 1))
