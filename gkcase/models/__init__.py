@@ -1,5 +1,31 @@
 """SQLModel tables. Importing this package registers every table."""
 
 from gkcase.models.calendar import CalendarDayMark, CalendarNotice
+from gkcase.models.case import (
+    Applicant,
+    ApplicantType,
+    Case,
+    CaseEvent,
+    Consultation,
+    Counter,
+    Delivery,
+    FeeNotice,
+    Remedy,
+)
+from gkcase.models.org import Agency, User
 
-__all__ = ["CalendarDayMark", "CalendarNotice"]
+__all__ = [
+    "Agency",
+    "Applicant",
+    "ApplicantType",
+    "CalendarDayMark",
+    "CalendarNotice",
+    "Case",
+    "CaseEvent",
+    "Consultation",
+    "Counter",
+    "Delivery",
+    "FeeNotice",
+    "Remedy",
+    "User",
+]

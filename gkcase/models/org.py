@@ -1,0 +1,53 @@
+"""Agencies (a tree: 多头受理，统一登记) and the staff who work in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class Agency(SQLModel, table=True):
+    """An administrative organ that answers disclosure applications (Art 27), with its office."""
+
+    __tablename__ = "agency"
+
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    #: "/1/4/9/": this agency and its ancestors, for subtree queries (a supervisor's view).
+    path: str = Field(default="/", max_length=400, index=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120)  # full name, as it signs letters
+    short_name: str = Field(default="", max_length=40)
+    letter_prefix: str = Field(max_length=40)  # 文号 prefix, e.g. 某发改公开
+    review_body: str = Field(max_length=120)  # 行政复议机关 (行政复议法 Art 24, 25, 27)
+    court: str = Field(max_length=120)  # the court with jurisdiction (行政诉讼法)
+    vertical: bool = False  # 垂直领导 (海关、税务…): review goes to 上一级主管部门 (Art 27)
+    address: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=10)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=120)
+    # Policies where the law is silent (docs/policies.md)
+    fee_window_pauses_clock: bool = True
+    consultation_pause_from: str = Field(default="dispatch", max_length=10)
+    correction_period_workdays: int = 10
+    at_risk_workdays: int = 3
+
+
+class User(SQLModel, table=True):
+    """A member of staff. Roles are comma-separated :class:`~gkcase.states.machine.Role` values."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True)
+    full_name: str = Field(max_length=60)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    roles: str = Field(max_length=200)
+    password_hash: str = Field(default="", max_length=200)
+    active: bool = True
+    created_at: datetime
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
