@@ -170,7 +170,9 @@ class Remedy(SQLModel, table=True):
     filed_on: date
     body: str = Field(default="", max_length=120)
     reference: str = Field(default="", max_length=120)
-    result: str = Field(default="pending", max_length=20)  # maintained / corrected / other / pending
+    result: str = Field(
+        default="pending", max_length=20
+    )  # maintained / corrected / other / pending
     result_on: date | None = None
 
 

@@ -25,3 +25,70 @@ def engine(request, tmp_path):
     if request.param == "postgresql":
         SQLModel.metadata.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def org(engine):
+    """One city government with two departments; a user of every role in the first department,
+    a caseworker in the second, and a supervisor at the top."""
+    from gkcase.db import unit_of_work
+    from gkcase.services.org import create_agency, create_user
+    from gkcase.states.machine import Role
+
+    with unit_of_work(engine) as session:
+        city = create_agency(
+            session,
+            code="CITY",
+            name="某市人民政府",
+            letter_prefix="某府公开",
+            review_body="某省人民政府",
+            court="某市中级人民法院",
+        )
+        fgw = create_agency(
+            session,
+            parent=city,
+            code="FGW",
+            name="某市发展和改革委员会",
+            letter_prefix="某发改公开",
+            review_body="某市人民政府",
+            court="某市某区人民法院",
+            address="某市人民路1号",
+            phone="0000-12345678",
+        )
+        zjw = create_agency(
+            session,
+            parent=city,
+            code="ZJW",
+            name="某市住房和城乡建设局",
+            letter_prefix="某住建公开",
+            review_body="某市人民政府",
+            court="某市某区人民法院",
+        )
+        users = {
+            role: create_user(
+                session, username=role.value, full_name=f"{role.label}甲", agency=fgw, roles=[role]
+            )
+            for role in Role
+            if role is not Role.SUPERVISOR
+        }
+        users["supervisor"] = create_user(
+            session, username="supervisor", full_name="督查甲", agency=city, roles=[Role.SUPERVISOR]
+        )
+        users["other_caseworker"] = create_user(
+            session,
+            username="zjw_caseworker",
+            full_name="住建承办人",
+            agency=zjw,
+            roles=[Role.CASEWORKER, Role.REGISTRAR],
+        )
+    return Org(engine, city, fgw, zjw, users)
+
+
+class Org:
+    def __init__(self, engine, city, fgw, zjw, users):
+        self.engine, self.city, self.fgw, self.zjw, self.users = engine, city, fgw, zjw, users
+
+    def user(self, role):
+        from gkcase.states.machine import Role
+
+        return self.users[Role(role) if role in Role._value2member_map_ else role]

@@ -1,0 +1,1065 @@
+"""Registering applications and moving cases through the machine, one transaction each.
+
+``fire`` is the only way a case changes: it takes the case's write lock by bumping its version
+(refusing if the caller saw an older one), checks the payload, the caller's role and the law's
+preconditions, applies the trigger's effects, recomputes the clock from the case's events, and
+appends one hash-chained event — all in the caller's unit of work, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from gkcase.calendar.clock import (
+    Channel,
+    ClockPolicy,
+    ReplyClockFacts,
+    correction_period_deadline,
+    fee_payment_deadline,
+    receipt_date,
+)
+from gkcase.errors import GkcaseError, ValidationError
+from gkcase.fees import FeeBasis, per_item_fee, per_page_fee
+from gkcase.models import (
+    Agency,
+    Applicant,
+    ApplicantType,
+    Case,
+    CaseEvent,
+    Consultation,
+    Counter,
+    Delivery,
+    FeeNotice,
+    Remedy,
+    User,
+)
+from gkcase.services.calendar import current_calendar
+from gkcase.states import machine, payloads
+from gkcase.states.machine import CaseFacts, Role, State, Trigger
+from gkcase.states.outcomes import Outcome, spec, validate_decision
+from gkcase.states.timeline import Timeline, clock_view, fold
+
+CHINA = ZoneInfo("Asia/Shanghai")
+GENESIS = "0" * 64
+
+#: Decisions that can be made at review, without searching or consulting (design.md).
+DECIDABLE_AT_REVIEW = frozenset(
+    {
+        Outcome.ALREADY_PUBLISHED,
+        Outcome.NOT_THIS_AGENCY,
+        Outcome.STILL_UNCLEAR,
+        Outcome.PETITION,
+        Outcome.REPEAT_APPLICATION,
+        Outcome.PUBLICATION,
+        Outcome.EXCESSIVE,
+        Outcome.CONFIRM_OR_REISSUE,
+    }
+)
+#: Outcomes the engine sets itself when a case closes without a reply.
+CLOSING_OUTCOMES = frozenset(
+    {Outcome.CLOSED_NO_CORRECTION, Outcome.CLOSED_FEE_UNPAID, Outcome.CLOSED_OTHER}
+)
+
+
+def china_today() -> date:
+    """Today in Beijing time: the date every statutory period is counted in."""
+    return datetime.now(CHINA).date()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NotFound(GkcaseError):
+    code = "not_found"
+
+
+class StaleCase(GkcaseError):
+    """Someone else changed the case after the caller loaded it."""
+
+    code = "case.stale"
+
+    def __init__(self, message: str, *, actor: str = "", at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.actor = actor
+        self.at = at
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+class ApplicantIn(BaseModel):
+    """申请人: name, identity proof and contact (Art 29 ¶2(一))."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: ApplicantType
+    name: str = Field(min_length=1, max_length=120)
+    id_type: str = Field(default="", max_length=30)
+    id_number: str = Field(default="", max_length=40)
+    contact_person: str = Field(default="", max_length=60)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=120)
+    address: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=10)
+
+
+class RegistrationIn(BaseModel):
+    """An application as it arrives (Art 29, 31)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: Channel
+    arrived_on: date
+    signed_for_on: date | None = None
+    confirmed_on: date | None = None
+    applicant: ApplicantIn
+    information_requested: str = Field(min_length=1, max_length=10_000)
+    form_requested: str = Field(default="", max_length=200)
+    delivery_requested: str = Field(default="", max_length=200)
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=100)
+
+    @field_validator("information_requested")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("请填写申请公开的政府信息的名称、文号或特征性描述")
+        return value
+
+
+@dataclass(frozen=True)
+class Registered:
+    case: Case
+    duplicate: bool  # the idempotency key had been used: this is the earlier registration
+    needs: str | None  # what is still needed to fix the receipt date, if anything
+
+
+def _identity_key(id_type: str, id_number: str) -> str:
+    if not id_number:
+        return ""
+    normal = f"{id_type.strip()}|{id_number.strip().upper()}"
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def _check_identity(applicant: ApplicantIn) -> None:
+    from stdnum.cn import ric, uscc
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    checks = {"居民身份证": ric, "统一社会信用代码": uscc}
+    validator = checks.get(applicant.id_type)
+    if validator is None or not applicant.id_number:
+        return
+    try:
+        validator.validate(applicant.id_number)
+    except StdnumError:
+        raise ValidationError(
+            f"{applicant.id_type}号码校验不通过", field="applicant.id_number"
+        ) from None
+
+
+def _lock_counter(session: Session, agency_id: int, year: int, kind: str) -> None:
+    """Make sure the counter row exists — the unit of work's first write."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Counter)
+        .values(agency_id=agency_id, year=year, kind=kind, value=0)
+        .on_conflict_do_nothing()
+    )
+    session.execute(statement)
+
+
+def next_number(session: Session, agency_id: int, year: int, kind: str) -> int:
+    """Allocate the next number of a sequence, once, safely under concurrency."""
+    _lock_counter(session, agency_id, year, kind)
+    statement = (
+        update(Counter)
+        .where(Counter.agency_id == agency_id, Counter.year == year, Counter.kind == kind)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def register(
+    session: Session, agency_id: int, data: RegistrationIn | Mapping[str, Any], actor: User
+) -> Registered:
+    """Register an application; a repeated idempotency key returns the earlier case."""
+    if not isinstance(data, RegistrationIn):
+        data = payloads.validate_model(RegistrationIn, data)
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("机关不存在", field="agency_id")
+    _require_roles(actor, {Role.REGISTRAR}, "登记申请")
+    _require_agency(actor, agency_id)
+    year = data.arrived_on.year
+    _lock_counter(session, agency_id, year, "case")  # first write: serialises registrations
+    if data.idempotency_key:
+        earlier = session.exec(
+            select(Case).where(
+                Case.agency_id == agency_id, Case.idempotency_key == data.idempotency_key
+            )
+        ).first()
+        if earlier is not None:
+            return Registered(earlier, True, None)
+    _check_identity(data.applicant)
+    receipt = receipt_date(
+        data.channel,
+        arrived_on=data.arrived_on,
+        signed_for_on=data.signed_for_on,
+        confirmed_on=data.confirmed_on,
+    )
+    applicant = _applicant(session, data.applicant)
+    seq = next_number(session, agency_id, year, "case")
+    now = _now()
+    case = Case(
+        agency_id=agency_id,
+        year=year,
+        seq=seq,
+        number=f"{agency.code}-{year}-{seq:05d}",
+        lookup_code=secrets.token_hex(4).upper(),
+        idempotency_key=data.idempotency_key,
+        channel=data.channel.value,
+        arrived_on=data.arrived_on,
+        signed_for_on=data.signed_for_on,
+        confirmed_on=data.confirmed_on,
+        receipt_date=receipt.day,
+        applicant_id=applicant.id,
+        applicant_kind=applicant.kind,
+        information_requested=data.information_requested,
+        form_requested=data.form_requested,
+        delivery_requested=data.delivery_requested,
+        state=(State.REGISTERED if receipt.day else State.RECEIVED).value,
+        created_at=now,
+        updated_at=now,
+        registered_by=actor.id,
+    )
+    session.add(case)
+    session.flush()
+    payload = {
+        "channel": data.channel.value,
+        "arrived_on": data.arrived_on,
+        "signed_for_on": data.signed_for_on,
+        "confirmed_on": data.confirmed_on,
+        "receipt_date": receipt.day,
+        "receipt_rule": receipt.rule,
+        "applicant_id": applicant.id,
+    }
+    _append_event(session, case, "register", None, case.state, actor, payload, "")
+    _recompute(session, case, agency, china_today())
+    return Registered(case, False, receipt.needs)
+
+
+def _applicant(session: Session, data: ApplicantIn) -> Applicant:
+    key = _identity_key(data.id_type, data.id_number)
+    if key:
+        existing = session.exec(
+            select(Applicant).where(Applicant.identity_key == key, Applicant.name == data.name)
+        ).first()
+        if existing is not None:
+            for name in ("phone", "email", "address", "postcode", "contact_person"):
+                if getattr(data, name):
+                    setattr(existing, name, getattr(data, name))
+            session.add(existing)
+            return existing
+    applicant = Applicant(
+        **data.model_dump(exclude={"kind"}),
+        kind=data.kind.value,
+        identity_key=key,
+        created_at=_now(),
+    )
+    session.add(applicant)
+    session.flush()
+    return applicant
+
+
+# --- firing triggers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fired:
+    case: Case
+    event: CaseEvent
+
+
+def fire(
+    session: Session,
+    case_id: int,
+    trigger: Trigger | str,
+    actor: User,
+    payload: Mapping[str, Any] | None,
+    expected_version: int,
+    *,
+    as_of: date | None = None,
+) -> Fired:
+    """Fire ``trigger`` on a case, in the caller's unit of work (see the module docstring)."""
+    try:
+        trigger = Trigger(trigger)
+    except ValueError:
+        raise ValidationError(f"没有“{trigger}”这一操作", field="trigger") from None
+    as_of = as_of or china_today()
+    # The first statement writes: it takes the case's lock and refuses a stale version.
+    bumped = session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.version == expected_version)
+        .values(version=Case.version + 1)
+    ).rowcount
+    case = session.get(Case, case_id)
+    if case is None or case.agency_id not in _visible_agencies(session, actor, write=True):
+        raise NotFound("案件不存在", field="case_id")
+    if not bumped:
+        raise _stale(session, case, expected_version)
+    session.refresh(case)
+    agency = session.get(Agency, case.agency_id)
+    parsed = payloads.parse_payload(trigger, payload)
+    events = _events(session, case.id)
+    timeline = fold((e.trigger, json.loads(e.payload)) for e in events)
+    facts = _facts(session, case, agency, timeline, as_of)
+    before = _snapshot(case)
+    source = State(case.state)
+    target = machine.fire(source, trigger, _roles(actor), facts)
+    stored, reason = _EFFECTS[trigger](
+        _Context(session, case, agency, actor, timeline, facts, as_of), parsed
+    )
+    case.state = target.value
+    case.updated_at = _now()
+    session.add(case)
+    session.flush()
+    event = _append_event(
+        session, case, trigger.value, source.value, target.value, actor, stored, reason, before
+    )
+    _recompute(session, case, agency, as_of)
+    return Fired(case, event)
+
+
+def _stale(session: Session, case: Case, expected: int) -> StaleCase:
+    last = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.seq).desc())
+    ).first()
+    if last is None:
+        return StaleCase("案件已被他人修改，请刷新后重试")
+    when = last.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    message = f"案件已被{last.actor_name or '他人'}于{when}处理（{_trigger_zh(last.trigger)}），请刷新后重试"
+    return StaleCase(message, actor=last.actor_name, at=last.at)
+
+
+def _trigger_zh(trigger: str) -> str:
+    try:
+        return Trigger(trigger).label
+    except ValueError:
+        return "登记"
+
+
+@dataclass
+class _Context:
+    session: Session
+    case: Case
+    agency: Agency
+    actor: User
+    timeline: Timeline
+    facts: CaseFacts
+    as_of: date
+
+
+def _facts(
+    session: Session, case: Case, agency: Agency, timeline: Timeline, as_of: date
+) -> CaseFacts:
+    decision = json.loads(case.decision)
+    problem = None
+    legal_review_required = False
+    if case.outcome:
+        outcome_spec = spec(case.outcome)
+        legal_review_required = outcome_spec.legal_review_required
+        try:
+            validate_decision(case.outcome, decision)
+        except ValidationError as exc:
+            problem = f"答复决定不完整：{exc}"
+    fee_due = None
+    if timeline.fees and timeline.fees[-1].paid_on is None:
+        fee_due = fee_payment_deadline(_calendar(session), timeline.fees[-1].received_on).due
+    delivered = session.exec(select(Delivery.id).where(Delivery.case_id == case.id)).first()
+    return CaseFacts(
+        as_of=as_of,
+        correction_requested=timeline.correction_requested_on is not None,
+        correction_period_due=timeline.correction_period_due,
+        reasons_requested=timeline.reasons_requested,
+        open_consultations=len(timeline.open_consultations),
+        fee_notice_issued=bool(timeline.fees),
+        fee_window_due=fee_due,
+        extension_workdays=sum(e.workdays for e in timeline.extensions),
+        reply_due=case.reply_due,
+        decision_drafted=case.outcome is not None,
+        decision_problem=problem,
+        legal_review_required=legal_review_required,
+        legal_approved=(
+            case.approved_draft_version is not None
+            and case.approved_draft_version == case.draft_version
+        ),
+        delivered=delivered is not None,
+    )
+
+
+def _calendar(session: Session):
+    return current_calendar(session)
+
+
+def policy_of(agency: Agency) -> ClockPolicy:
+    return ClockPolicy(
+        fee_window_pauses_clock=agency.fee_window_pauses_clock,
+        consultation_pause_from=agency.consultation_pause_from,
+        correction_period_workdays=agency.correction_period_workdays,
+    )
+
+
+# --- effects: what each trigger does besides moving the state ---------------------------------
+
+Effect = Callable[[_Context, Any], tuple[dict[str, Any], str]]
+
+
+def _confirm(ctx: _Context, p: payloads.Confirm) -> tuple[dict, str]:
+    case = ctx.case
+    result = receipt_date(
+        Channel(case.channel),
+        arrived_on=case.arrived_on,
+        signed_for_on=p.signed_for_on or case.signed_for_on,
+        confirmed_on=p.confirmed_on or case.confirmed_on,
+    )
+    if result.day is None:
+        raise ValidationError(result.needs or "无法确定收到申请之日", field=result.needs_field)
+    case.signed_for_on = p.signed_for_on or case.signed_for_on
+    case.confirmed_on = p.confirmed_on or case.confirmed_on
+    case.receipt_date = result.day
+    stored = p.model_dump(mode="json") | {"receipt_date": result.day, "receipt_rule": result.rule}
+    return stored, p.how
+
+
+def _assign(ctx: _Context, p: payloads.Assign) -> tuple[dict, str]:
+    user = ctx.session.get(User, p.assignee_id)
+    if user is None or user.agency_id != ctx.case.agency_id or not user.active:
+        raise ValidationError("承办人须为本机关在职人员", field="assignee_id")
+    if Role.CASEWORKER not in user.role_set:
+        raise ValidationError("被指定人员没有承办人角色", field="assignee_id")
+    ctx.case.assignee_id = user.id
+    return {"assignee_id": user.id, "assignee_name": user.full_name}, ""
+
+
+def _request_correction(ctx: _Context, p: payloads.RequestCorrection) -> tuple[dict, str]:
+    cal = _calendar(ctx.session)
+    sent_on = p.sent_on or ctx.as_of
+    _not_before(sent_on, ctx.case.receipt_date, "sent_on", "收到申请之日")
+    period = p.period_workdays or ctx.agency.correction_period_workdays
+    counted_from = p.received_on or sent_on
+    period_due = correction_period_deadline(cal, counted_from, period).due
+    # Art 30: the notice is due within 7 working days of receipt; a late one is recorded as such.
+    notice_due = cal.add_workdays(ctx.case.receipt_date, 7)
+    stored = p.model_dump(mode="json") | {
+        "sent_on": sent_on,
+        "period_workdays": period,
+        "period_due": period_due,
+        "notice_due": notice_due,
+        "late": sent_on > notice_due,
+    }
+    return stored, ""
+
+
+def _correction_received(ctx: _Context, p: payloads.CorrectionReceived) -> tuple[dict, str]:
+    _not_before(p.received_on, ctx.timeline.correction_requested_on, "received_on", "补正告知日期")
+    return p.model_dump(mode="json"), p.summary
+
+
+def _close(ctx: _Context, outcome: Outcome, fields: dict[str, Any]) -> None:
+    ctx.case.outcome = outcome.value
+    ctx.case.decision = _json(fields)
+    ctx.case.closed_on = ctx.as_of
+
+
+def _correction_lapsed(ctx: _Context, p: payloads.Empty) -> tuple[dict, str]:
+    notice = ctx.timeline.correction_requested_on
+    _close(ctx, Outcome.CLOSED_NO_CORRECTION, {"correction_notice": notice.isoformat()})
+    return {"outcome": Outcome.CLOSED_NO_CORRECTION.value, "closed_on": ctx.as_of}, p.note
+
+
+def _request_reasons(ctx: _Context, p: payloads.RequestReasons) -> tuple[dict, str]:
+    return p.model_dump(mode="json") | {"sent_on": p.sent_on or ctx.as_of}, ""
+
+
+def _decide(ctx: _Context, p: payloads.Decision, *, at_review: bool) -> tuple[dict, str]:
+    if p.outcome in CLOSING_OUTCOMES:
+        raise ValidationError("该结果由撤回或视为放弃自动产生，不能直接拟定", field="outcome")
+    if at_review and p.outcome not in DECIDABLE_AT_REVIEW:
+        raise ValidationError(
+            f"「{spec(p.outcome).label}」须经办理（检索、征求意见）后拟定", field="outcome"
+        )
+    if p.outcome is Outcome.EXCESSIVE and not ctx.timeline.reasons_requested:
+        raise ValidationError("以第三十五条不予处理，须先要求申请人说明理由", field="outcome")
+    if p.outcome is Outcome.STILL_UNCLEAR and ctx.timeline.correction_received_on is None:
+        raise ValidationError("「补正后申请内容仍不明确」须先经补正", field="outcome")
+    ctx.case.outcome = p.outcome.value
+    ctx.case.decision = _json(p.fields)
+    ctx.case.draft_version += 1
+    return p.model_dump(mode="json") | {"draft_version": ctx.case.draft_version}, ""
+
+
+def _consult(ctx: _Context, p: payloads.Consult) -> tuple[dict, str]:
+    sent_on = p.sent_on or ctx.as_of
+    _not_before(sent_on, ctx.case.receipt_date, "sent_on", "收到申请之日")
+    if p.party_received_on is not None:
+        _not_before(p.party_received_on, sent_on, "party_received_on", "发出日期")
+    row = Consultation(
+        case_id=ctx.case.id,
+        kind=p.kind.value,
+        party_name=p.party_name,
+        party_contact=p.party_contact,
+        matters=p.matters,
+        sent_on=sent_on,
+        party_received_on=p.party_received_on,
+        window_due=(
+            _calendar(ctx.session).add_workdays(p.party_received_on, 15)
+            if p.party_received_on
+            else None
+        ),
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    stored = p.model_dump(mode="json", exclude={"party_contact"}) | {
+        "sent_on": sent_on,
+        "consultation_id": row.id,
+    }
+    return stored, ""
+
+
+def _consultation_done(ctx: _Context, p: payloads.ConsultationDone) -> tuple[dict, str]:
+    row = ctx.session.get(Consultation, p.consultation_id)
+    if row is None or row.case_id != ctx.case.id or row.closed:
+        raise ValidationError("没有这项未结束的征求意见", field="consultation_id")
+    received = p.party_received_on or row.party_received_on
+    if received is not None:
+        _not_before(received, row.sent_on, "party_received_on", "发出日期")
+        row.party_received_on = received
+        row.window_due = _calendar(ctx.session).add_workdays(received, 15)
+    if p.opinion is payloads.Opinion.SILENT:
+        # Art 32 / Art 34: silence only counts once the 15 working days have run out.
+        if row.window_due is None:
+            raise ValidationError(
+                "须先登记被征求意见方收到征求意见书的日期", field="party_received_on"
+            )
+        if ctx.as_of <= row.window_due:
+            raise ValidationError(
+                f"征求意见期限至{row.window_due.isoformat()}届满，届满前不能按逾期未提出意见处理",
+                field="opinion",
+            )
+        ended_on = row.window_due
+    else:
+        ended_on = p.opinion_received_on or ctx.as_of
+        _not_before(ended_on, row.sent_on, "opinion_received_on", "发出日期")
+    row.opinion = p.opinion.value
+    row.opinion_received_on = None if p.opinion is payloads.Opinion.SILENT else ended_on
+    row.opinion_summary = p.summary
+    row.closed = True
+    ctx.session.add(row)
+    stored = p.model_dump(mode="json") | {
+        "party_received_on": received,
+        "ended_on": ended_on,
+        "deemed_consent": p.opinion is payloads.Opinion.SILENT and row.kind == "co_producer",
+    }
+    return stored, p.summary
+
+
+def _issue_fee_notice(ctx: _Context, p: payloads.IssueFeeNotice) -> tuple[dict, str]:
+    sent_on = p.sent_on or ctx.as_of
+    received_on = p.received_on or sent_on
+    _not_before(received_on, sent_on, "received_on", "发出日期")
+    if p.basis is FeeBasis.PER_ITEM:
+        earlier = _items_earlier_this_month(ctx.session, ctx.case)
+        quote = per_item_fee(p.quantity, earlier)
+    else:
+        earlier = 0
+        quote = per_page_fee(p.quantity)
+    if quote.total <= 0:
+        raise ValidationError("按此数量不收费，无须发出收费通知", field="quantity")
+    window_due = fee_payment_deadline(_calendar(ctx.session), received_on).due
+    bands = [dataclasses.asdict(band) for band in quote.bands]
+    ctx.session.add(
+        FeeNotice(
+            case_id=ctx.case.id,
+            basis=p.basis.value,
+            quantity=p.quantity,
+            earlier_quantity=earlier,
+            amount=quote.total,
+            bands=_json(bands),
+            sent_on=sent_on,
+            received_on=received_on,
+            window_due=window_due,
+        )
+    )
+    stored = p.model_dump(mode="json") | {
+        "sent_on": sent_on,
+        "received_on": received_on,
+        "earlier_quantity": earlier,
+        "amount": quote.total,
+        "window_due": window_due,
+    }
+    return stored, ""
+
+
+def _items_earlier_this_month(session: Session, case: Case) -> int:
+    """Items this applicant applied for at this agency earlier in the receipt's natural month
+    (109号 Art 4; counted per agency — docs/policies.md)."""
+    receipt = case.receipt_date
+    month_start = receipt.replace(day=1)
+    earlier = session.exec(
+        select(Case.id).where(
+            Case.agency_id == case.agency_id,
+            Case.applicant_id == case.applicant_id,
+            Case.receipt_date >= month_start,
+            Case.receipt_date <= receipt,
+            Case.id != case.id,
+            Case.id < case.id,
+        )
+    ).all()
+    if not earlier:
+        return 0
+    noticed = dict(
+        session.exec(
+            select(FeeNotice.case_id, func.max(FeeNotice.quantity))
+            .where(col(FeeNotice.case_id).in_(earlier), FeeNotice.basis == FeeBasis.PER_ITEM.value)
+            .group_by(FeeNotice.case_id)
+        ).all()
+    )
+    return sum(noticed.get(case_id, 1) for case_id in earlier)
+
+
+def _latest_fee(ctx: _Context) -> FeeNotice:
+    return ctx.session.exec(
+        select(FeeNotice).where(FeeNotice.case_id == ctx.case.id).order_by(col(FeeNotice.id).desc())
+    ).first()
+
+
+def _fee_paid(ctx: _Context, p: payloads.FeePaid) -> tuple[dict, str]:
+    notice = _latest_fee(ctx)
+    _not_before(p.paid_on, notice.sent_on, "paid_on", "收费通知发出日期")
+    notice.paid_on = p.paid_on
+    notice.receipt_number = p.receipt_number
+    ctx.session.add(notice)
+    return p.model_dump(mode="json") | {"late": p.paid_on > notice.window_due}, ""
+
+
+def _fee_lapsed(ctx: _Context, p: payloads.Empty) -> tuple[dict, str]:
+    notice = _latest_fee(ctx)
+    notice.lapsed = True
+    ctx.session.add(notice)
+    _close(ctx, Outcome.CLOSED_FEE_UNPAID, {"fee_notice": notice.sent_on.isoformat()})
+    return {"outcome": Outcome.CLOSED_FEE_UNPAID.value, "closed_on": ctx.as_of}, p.note
+
+
+def _extend(ctx: _Context, p: payloads.Extend) -> tuple[dict, str]:
+    approved_on = p.approved_on or ctx.as_of
+    total = ctx.facts.extension_workdays + p.workdays
+    if total > 20:
+        raise ValidationError(
+            f"延长答复期限合计{total}个工作日，超过第三十三条规定的最长20个工作日",
+            field="workdays",
+            code="clock.extension_cap",
+        )
+    stored = p.model_dump(mode="json") | {
+        "approved_on": approved_on,
+        "approved_by": ctx.actor.full_name,
+    }
+    return stored, p.reason
+
+
+def _defer(ctx: _Context, p: payloads.Defer) -> tuple[dict, str]:
+    decided_on = p.decided_on or ctx.as_of
+    if ctx.case.reply_due is not None and p.until <= ctx.case.reply_due:
+        raise ValidationError(
+            f"延迟答复期限须晚于法定答复期限{ctx.case.reply_due.isoformat()}", field="until"
+        )
+    return p.model_dump(mode="json") | {"decided_on": decided_on}, p.reason
+
+
+def _approve(ctx: _Context, p: payloads.Approve) -> tuple[dict, str]:
+    ctx.case.approved_draft_version = ctx.case.draft_version
+    return p.model_dump(mode="json") | {"draft_version": ctx.case.draft_version}, p.comments
+
+
+def _return_draft(ctx: _Context, p: payloads.Comments) -> tuple[dict, str]:
+    ctx.case.approved_draft_version = None
+    return p.model_dump(mode="json"), p.comments
+
+
+def _sign(ctx: _Context, p: payloads.Sign) -> tuple[dict, str]:
+    signed_on = p.signed_on or ctx.as_of
+    _not_before(signed_on, ctx.case.receipt_date, "signed_on", "收到申请之日")
+    ctx.case.replied_on = signed_on
+    stored = p.model_dump(mode="json") | {
+        "signed_on": signed_on,
+        "outcome": ctx.case.outcome,
+        "draft_version": ctx.case.draft_version,
+        "on_time": ctx.case.reply_due is None or signed_on <= ctx.case.reply_due,
+    }
+    return stored, ""
+
+
+def _deliver(ctx: _Context, p: payloads.Deliver) -> tuple[dict, str]:
+    _not_before(p.delivered_on, ctx.case.replied_on, "delivered_on", "签发日期")
+    if p.method is payloads.DeliveryMethod.POST:
+        if p.posted_on is None:
+            raise ValidationError("邮寄送达须填写交邮日期", field="posted_on")
+        if not p.tracking_number:
+            raise ValidationError("邮寄送达须填写邮件号码", field="tracking_number")
+    ctx.session.add(
+        Delivery(
+            case_id=ctx.case.id,
+            **p.model_dump(mode="python", exclude={"method"}),
+            method=p.method.value,
+        )
+    )
+    # 国办公开办函〔2016〕235号: by post the posting date counts, otherwise the signature date.
+    timepoint = p.posted_on if p.method is payloads.DeliveryMethod.POST else p.delivered_on
+    stored = p.model_dump(mode="json", exclude={"recipient"}) | {"timepoint": timepoint}
+    return stored, ""
+
+
+def _archive(ctx: _Context, p: payloads.Archive) -> tuple[dict, str]:
+    return p.model_dump(mode="json") | {"archived_on": p.archived_on or ctx.as_of}, ""
+
+
+def _withdraw(ctx: _Context, p: payloads.Withdraw) -> tuple[dict, str]:
+    _not_before(p.withdrawn_on, ctx.case.arrived_on, "withdrawn_on", "申请到达日期")
+    _close(ctx, Outcome.CLOSED_OTHER, {"reasons": f"申请人于{p.withdrawn_on.isoformat()}{p.how}"})
+    ctx.case.closed_on = p.withdrawn_on
+    return p.model_dump(mode="json") | {"outcome": Outcome.CLOSED_OTHER.value}, p.how
+
+
+def _reopen(ctx: _Context, p: payloads.Reopen) -> tuple[dict, str]:
+    if p.due_on is not None and p.due_on <= p.received_on:
+        raise ValidationError("重新答复期限须晚于收到之日", field="due_on")
+    ctx.case.outcome = None
+    ctx.case.decision = "{}"
+    ctx.case.approved_draft_version = None
+    ctx.case.replied_on = None
+    ctx.case.closed_on = None
+    return p.model_dump(mode="json"), p.reason
+
+
+def _record_remedy(ctx: _Context, p: payloads.RecordRemedy) -> tuple[dict, str]:
+    if p.remedy_id is not None:
+        row = ctx.session.get(Remedy, p.remedy_id)
+        if row is None or row.case_id != ctx.case.id:
+            raise ValidationError("没有这项复议或诉讼记录", field="remedy_id")
+    else:
+        row = Remedy(case_id=ctx.case.id, kind=p.kind.value, filed_on=p.filed_on)
+    row.kind, row.filed_on, row.body = p.kind.value, p.filed_on, p.body
+    row.reference, row.result, row.result_on = p.reference, p.result.value, p.result_on
+    ctx.session.add(row)
+    ctx.session.flush()
+    return p.model_dump(mode="json") | {"remedy_id": row.id}, ""
+
+
+def _plain(ctx: _Context, p: BaseModel) -> tuple[dict, str]:
+    data = p.model_dump(mode="json")
+    return data, data.get("comments") or data.get("note") or ""
+
+
+T = Trigger
+_EFFECTS: dict[Trigger, Effect] = {
+    T.CONFIRM: _confirm,
+    T.START_REVIEW: _plain,
+    T.ASSIGN: _assign,
+    T.REQUEST_CORRECTION: _request_correction,
+    T.CORRECTION_RECEIVED: _correction_received,
+    T.CORRECTION_LAPSED: _correction_lapsed,
+    T.REQUEST_REASONS: _request_reasons,
+    T.ACCEPT: _plain,
+    T.DECIDE_WITHOUT_HANDLING: lambda ctx, p: _decide(ctx, p, at_review=True),
+    T.CONSULT: _consult,
+    T.CONSULTATION_DONE: _consultation_done,
+    T.ISSUE_FEE_NOTICE: _issue_fee_notice,
+    T.FEE_PAID: _fee_paid,
+    T.FEE_LAPSED: _fee_lapsed,
+    T.EXTEND: _extend,
+    T.DEFER: _defer,
+    T.DRAFT_DECISION: lambda ctx, p: _decide(ctx, p, at_review=False),
+    T.SUBMIT_FOR_LEGAL_REVIEW: _plain,
+    T.SUBMIT_FOR_SIGNING: _plain,
+    T.APPROVE: _approve,
+    T.RETURN_DRAFT: _return_draft,
+    T.SEND_BACK: _return_draft,
+    T.SIGN: _sign,
+    T.DELIVER: _deliver,
+    T.ARCHIVE: _archive,
+    T.WITHDRAW: _withdraw,
+    T.REOPEN: _reopen,
+    T.RECORD_REMEDY: _record_remedy,
+}
+assert set(_EFFECTS) == set(Trigger), "every trigger needs its effect"
+
+
+def _not_before(value: date | None, floor: date | None, field: str, floor_name: str) -> None:
+    if value is not None and floor is not None and value < floor:
+        raise ValidationError(f"不能早于{floor_name}（{floor.isoformat()}）", field=field)
+
+
+# --- the clock, recomputed from the events --------------------------------------------------
+
+
+def _recompute(session: Session, case: Case, agency: Agency, as_of: date) -> None:
+    cal = _calendar(session)
+    timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
+    view = clock_view(timeline, cal, policy_of(agency), as_of)
+    state = State(case.state)
+    window, window_kind = view.next_window_due, view.next_window
+    if window_kind == "correction_notice" and state not in (State.REGISTERED, State.REVIEWING):
+        window = None
+    case.calendar_version = cal.version
+    if view.reply is None:
+        case.reply_due = case.projected_due = None
+        case.due_provisional = False
+    else:
+        case.reply_due = view.reply.due
+        case.projected_due = view.reply.projected_due
+        case.due_provisional = view.reply.provisional
+    case.next_window_due = window if state.is_open else None
+    case.clock_status = view.status if state.is_open else "stopped"
+    session.add(case)
+    session.flush()
+
+
+def clock_of(session: Session, case: Case, as_of: date | None = None):  # noqa: ANN201
+    """The case's reply deadline with its explanation (a Deadline), or None before receipt."""
+    agency = session.get(Agency, case.agency_id)
+    timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
+    return clock_view(timeline, _calendar(session), policy_of(agency), as_of or china_today())
+
+
+def what_if(
+    session: Session,
+    case: Case,
+    trigger: Trigger,
+    stored_payload: Mapping[str, Any],
+    as_of: date | None = None,
+) -> ReplyClockFacts | None:
+    """The reply deadline as it would be after an event — nothing is written."""
+    agency = session.get(Agency, case.agency_id)
+    pairs = [(e.trigger, json.loads(e.payload)) for e in _events(session, case.id)]
+    pairs.append((trigger.value, dict(stored_payload)))
+    view = clock_view(fold(pairs), _calendar(session), policy_of(agency), as_of or china_today())
+    return view.reply
+
+
+# --- the event log ---------------------------------------------------------------------------
+
+
+def _json(value: Any) -> str:
+    return json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default
+    )
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _events(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(
+        session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
+        )
+    )
+
+
+_SNAPSHOT_FIELDS = (
+    "state",
+    "assignee_id",
+    "outcome",
+    "decision",
+    "draft_version",
+    "approved_draft_version",
+    "receipt_date",
+    "confirmed_on",
+    "signed_for_on",
+    "replied_on",
+    "closed_on",
+)
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {name: getattr(case, name) for name in _SNAPSHOT_FIELDS}
+
+
+def _event_hash(event: CaseEvent) -> str:
+    body = _json(
+        {
+            "case_id": event.case_id,
+            "seq": event.seq,
+            "trigger": event.trigger,
+            "from": event.from_state,
+            "to": event.to_state,
+            "actor_id": event.actor_id,
+            "actor_name": event.actor_name,
+            "at": event.at.astimezone(UTC).isoformat() if event.at.tzinfo else event.at.isoformat(),
+            "payload": event.payload,
+            "reason": event.reason,
+            "changes": event.changes,
+            "prev": event.prev_hash,
+        }
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _append_event(
+    session: Session,
+    case: Case,
+    trigger: str,
+    source: str | None,
+    target: str,
+    actor: User,
+    payload: Mapping[str, Any],
+    reason: str,
+    before: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    last = session.exec(
+        select(CaseEvent.seq, CaseEvent.hash)
+        .where(CaseEvent.case_id == case.id)
+        .order_by(col(CaseEvent.seq).desc())
+        .limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    after = _snapshot(case)
+    changes = {
+        name: [before[name], after[name]]
+        for name in after
+        if before is not None and before[name] != after[name]
+    }
+    event = CaseEvent(
+        case_id=case.id,
+        seq=seq,
+        trigger=trigger,
+        from_state=source,
+        to_state=target,
+        actor_id=actor.id,
+        actor_name=actor.full_name,
+        at=_now().replace(microsecond=0),
+        payload=_json(payload),
+        reason=reason or "",
+        changes=_json(changes),
+        prev_hash=prev,
+        hash="",
+    )
+    event.hash = _event_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    events: int
+    problems: tuple[str, ...]
+
+
+def verify(session: Session, case_id: int) -> Verification:
+    """Check a case's event chain: every row's hash, every link, no gaps, the case's last state."""
+    events = _events(session, case_id)
+    problems: list[str] = []
+    prev = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            problems.append(f"第{expected_seq}条事件缺失（下一条序号为{event.seq}）")
+        if event.prev_hash != prev:
+            problems.append(f"第{event.seq}条事件与前一条不衔接")
+        if _event_hash(event) != event.hash:
+            problems.append(f"第{event.seq}条事件内容已被改动")
+        prev = event.hash
+    case = session.get(Case, case_id)
+    if case is not None and events and events[-1].to_state != case.state:
+        problems.append("案件当前状态与最后一条事件不符")
+    if case is not None and not events:
+        problems.append("案件没有任何事件记录")
+    return Verification(not problems, len(events), tuple(problems))
+
+
+# --- people and permissions -------------------------------------------------------------------
+
+
+def _roles(actor: User) -> set[Role]:
+    return {Role(r) for r in actor.role_set if r in Role._value2member_map_}
+
+
+def _require_roles(actor: User, roles: set[Role], action: str) -> None:
+    if not _roles(actor) & roles:
+        who = "、".join(r.label for r in roles)
+        raise machine.PermissionDenied(f"「{action}」须由{who}操作")
+
+
+def _require_agency(actor: User, agency_id: int) -> None:
+    if actor.agency_id != agency_id:
+        raise NotFound("机关不存在", field="agency_id")
+
+
+def _visible_agencies(session: Session, actor: User, *, write: bool) -> set[int]:
+    """Agencies whose cases ``actor`` may see: their own; a supervisor's whole subtree (read)."""
+    if write or Role.SUPERVISOR not in _roles(actor):
+        return {actor.agency_id}
+    own = session.get(Agency, actor.agency_id)
+    rows = session.exec(select(Agency.id).where(col(Agency.path).startswith(own.path))).all()
+    return set(rows)
+
+
+def get_case(session: Session, case_id: int, actor: User) -> Case:
+    """A case the actor may see; another agency's case is 'not found', never 'forbidden'."""
+    case = session.get(Case, case_id)
+    if case is None or case.agency_id not in _visible_agencies(session, actor, write=False):
+        raise NotFound("案件不存在", field="case_id")
+    return case
+
+
+def permitted(session: Session, case: Case, actor: User, as_of: date | None = None):  # noqa: ANN201
+    """(trigger, reason-or-None) for every action the actor could take on the case now."""
+    as_of = as_of or china_today()
+    if case.agency_id != actor.agency_id:
+        return []
+    agency = session.get(Agency, case.agency_id)
+    timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
+    facts = _facts(session, case, agency, timeline, as_of)
+    return machine.available_events(State(case.state), _roles(actor), facts)
+
+
+def history(session: Session, case: Case) -> list[CaseEvent]:
+    return _events(session, case.id)
+
+
+__all__ = [
+    "DECIDABLE_AT_REVIEW",
+    "Fired",
+    "NotFound",
+    "Registered",
+    "RegistrationIn",
+    "StaleCase",
+    "clock_of",
+    "fire",
+    "get_case",
+    "history",
+    "next_number",
+    "permitted",
+    "register",
+    "verify",
+    "what_if",
+]

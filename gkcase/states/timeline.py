@@ -1,0 +1,189 @@
+"""A case's clock facts, folded from its events alone (pure).
+
+Each event stores its validated, normalised payload; folding them in order gives the facts the
+statutory clock needs — receipt, correction, consultations, fee notices, extensions, deferral —
+for the current round of the case (a reopening starts a new round). Nothing else is consulted, so
+a case's due dates can always be recomputed from its history, e.g. after a holiday notice loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from gkcase.calendar.clock import (
+    ClockPause,
+    ClockPolicy,
+    Deadline,
+    Deferral,
+    Extension,
+    PauseKind,
+    ReplyClockFacts,
+    consultation_deadline,
+    consultation_pause,
+    correction_notice_deadline,
+    fee_payment_deadline,
+    reply_deadline,
+)
+from gkcase.calendar.workdays import WorkdayCalendar
+
+
+@dataclass
+class ConsultationFacts:
+    id: int
+    kind: PauseKind
+    sent_on: date
+    party_received_on: date | None = None
+    opinion_received_on: date | None = None
+    closed: bool = False
+
+
+@dataclass
+class FeeFacts:
+    sent_on: date
+    received_on: date
+    paid_on: date | None = None
+    lapsed: bool = False
+
+
+@dataclass
+class Timeline:
+    """The current round's clock facts."""
+
+    receipt: date | None = None
+    reopened_due: date | None = None  # a review decision or judgment set the new date
+    correction_requested_on: date | None = None
+    correction_received_on: date | None = None
+    correction_period_due: date | None = None
+    consultations: dict[int, ConsultationFacts] = field(default_factory=dict)
+    fees: list[FeeFacts] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    deferral: Deferral | None = None
+    reasons_requested: bool = False
+
+    @property
+    def open_consultations(self) -> list[ConsultationFacts]:
+        return [c for c in self.consultations.values() if not c.closed]
+
+
+def _d(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def fold(events: Iterable[tuple[str, Mapping[str, Any]]]) -> Timeline:
+    """Fold ``(trigger, payload)`` pairs, oldest first, into the current round's facts."""
+    t = Timeline()
+    for trigger, p in events:
+        if trigger == "register":
+            t.receipt = _d(p.get("receipt_date"))
+        elif trigger == "confirm":
+            t.receipt = _d(p["receipt_date"])
+        elif trigger == "request_correction":
+            t.correction_requested_on = _d(p["sent_on"])
+            t.correction_period_due = _d(p["period_due"])
+        elif trigger == "correction_received":
+            t.correction_received_on = _d(p["received_on"])
+        elif trigger == "request_reasons":
+            t.reasons_requested = True
+        elif trigger == "consult":
+            cid = int(p["consultation_id"])
+            t.consultations[cid] = ConsultationFacts(
+                cid, PauseKind(p["kind"]), _d(p["sent_on"]), _d(p.get("party_received_on"))
+            )
+        elif trigger == "consultation_done":
+            c = t.consultations[int(p["consultation_id"])]
+            c.closed = True
+            c.party_received_on = _d(p.get("party_received_on")) or c.party_received_on
+            c.opinion_received_on = _d(p["ended_on"])
+        elif trigger == "issue_fee_notice":
+            t.fees.append(FeeFacts(_d(p["sent_on"]), _d(p["received_on"])))
+        elif trigger == "fee_paid":
+            t.fees[-1].paid_on = _d(p["paid_on"])
+        elif trigger == "fee_lapsed":
+            t.fees[-1].lapsed = True
+        elif trigger == "extend":
+            t.extensions.append(
+                Extension(int(p["workdays"]), _d(p["approved_on"]), p.get("approved_by", ""))
+            )
+        elif trigger == "defer":
+            t.deferral = Deferral(_d(p["until"]), _d(p["decided_on"]))
+        elif trigger == "reopen":
+            t = Timeline(receipt=_d(p["received_on"]), reopened_due=_d(p.get("due_on")))
+    return t
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """The clock of a case now: the reply deadline and the nearest running window."""
+
+    reply: Deadline | None
+    status: str  # waiting / running / paused / deferred
+    next_window_due: date | None
+    next_window: str | None  # which window: correction_notice, correction_period, consultation, fee
+
+
+def reply_facts(
+    t: Timeline, cal: WorkdayCalendar, policy: ClockPolicy, as_of: date
+) -> ReplyClockFacts | None:
+    if t.receipt is None:
+        return None
+    pauses: list[ClockPause] = []
+    for c in t.consultations.values():
+        pauses.append(
+            consultation_pause(
+                cal,
+                c.kind,
+                sent_on=c.sent_on,
+                party_received_on=c.party_received_on,
+                opinion_received_on=c.opinion_received_on,
+                as_of=as_of,
+                policy=policy,
+            )
+        )
+    for fee in t.fees:
+        end = fee.paid_on
+        window = fee_payment_deadline(cal, fee.received_on).due
+        if end is None and fee.lapsed:
+            end = window
+        pauses.append(ClockPause(PauseKind.FEE, fee.sent_on, end, None if end else window))
+    deferral = t.deferral
+    if t.reopened_due is not None:
+        deferral = Deferral(t.reopened_due, t.receipt)
+    return ReplyClockFacts(
+        receipt=t.receipt,
+        correction_requested_on=t.correction_requested_on,
+        correction_received_on=t.correction_received_on,
+        pauses=tuple(pauses),
+        extensions=tuple(t.extensions),
+        deferral=deferral,
+    )
+
+
+def clock_view(t: Timeline, cal: WorkdayCalendar, policy: ClockPolicy, as_of: date) -> ClockView:
+    facts = reply_facts(t, cal, policy, as_of)
+    if facts is None:
+        return ClockView(None, "waiting", None, None)
+    reply = reply_deadline(cal, facts, policy)
+    windows: list[tuple[date, str]] = []
+    if t.correction_requested_on is not None and t.correction_received_on is None:
+        status = "waiting"
+        if t.correction_period_due:
+            windows.append((t.correction_period_due, "correction_period"))
+    elif t.deferral is not None or t.reopened_due is not None:
+        status = "deferred"
+    else:
+        status = "paused" if reply.due is None else "running"
+        if t.correction_requested_on is None and t.reopened_due is None:
+            windows.append((correction_notice_deadline(cal, t.receipt).due, "correction_notice"))
+    for c in t.open_consultations:
+        if c.party_received_on is not None:
+            windows.append(
+                (consultation_deadline(cal, c.party_received_on, c.kind).due, "consultation")
+            )
+    for fee in t.fees:
+        if fee.paid_on is None and not fee.lapsed:
+            windows.append((fee_payment_deadline(cal, fee.received_on).due, "fee"))
+    nearest = min(windows) if windows else (None, None)
+    return ClockView(reply, status, nearest[0], nearest[1])
