@@ -98,6 +98,8 @@ class Case(SQLModel, table=True):
     due_provisional: bool = False
     calendar_version: str = Field(default="", max_length=12)
     # Bookkeeping
+    event_count: int = 0  # the head of the event chain, so a removed last event is noticed
+    last_event_hash: str = Field(default="", max_length=64)
     version: int = 1
     created_at: datetime
     updated_at: datetime

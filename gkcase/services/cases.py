@@ -964,6 +964,8 @@ def _append_event(
     )
     event.hash = _event_hash(event)
     session.add(event)
+    case.event_count, case.last_event_hash = seq, event.hash
+    session.add(case)
     session.flush()
     return event
 
@@ -989,10 +991,13 @@ def verify(session: Session, case_id: int) -> Verification:
             problems.append(f"第{event.seq}条事件内容已被改动")
         prev = event.hash
     case = session.get(Case, case_id)
-    if case is not None and events and events[-1].to_state != case.state:
-        problems.append("案件当前状态与最后一条事件不符")
-    if case is not None and not events:
-        problems.append("案件没有任何事件记录")
+    if case is not None:
+        if len(events) != case.event_count or prev != (case.last_event_hash or GENESIS):
+            problems.append(f"事件记录应有{case.event_count}条，现有{len(events)}条，链尾不符")
+        if events and events[-1].to_state != case.state:
+            problems.append("案件当前状态与最后一条事件不符")
+        if not events:
+            problems.append("案件没有任何事件记录")
     return Verification(not problems, len(events), tuple(problems))
 
 

@@ -4,6 +4,7 @@ GKCASE_TEST_DATABASE_URL is set (CI sets it to the local server)."""
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from sqlmodel import SQLModel
@@ -17,14 +18,23 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("GKCASE_TEST_DATABASE_
 def engine(request, tmp_path):
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    else:
-        engine = make_engine(os.environ["GKCASE_TEST_DATABASE_URL"])
-        SQLModel.metadata.drop_all(engine)
+        SQLModel.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    # Each test gets a schema of its own, so parallel runs on one server never collide.
+    url = os.environ["GKCASE_TEST_DATABASE_URL"]
+    schema = f"gktest_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine = make_engine(url, schema=schema)
     SQLModel.metadata.create_all(engine)
     yield engine
-    if request.param == "postgresql":
-        SQLModel.metadata.drop_all(engine)
     engine.dispose()
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
 
 
 @pytest.fixture
