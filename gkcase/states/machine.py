@@ -510,4 +510,6 @@ def mermaid() -> str:
         graph_engine="mermaid",
         title="gkcase 案件状态",
     )
-    return model.get_graph().draw(None)  # type: ignore[attr-defined]
+    drawn = model.get_graph().draw(None)  # type: ignore[attr-defined]
+    # transitions writes the title as bare front matter; Mermaid expects a `title:` key.
+    return drawn.replace("---\ngkcase 案件状态\n---", "---\ntitle: gkcase 案件状态\n---", 1)
