@@ -27,7 +27,6 @@ from sqlmodel import Session, col, select
 from gkcase.calendar.clock import (
     Channel,
     ClockPolicy,
-    ReplyClockFacts,
     correction_period_deadline,
     fee_payment_deadline,
     receipt_date,
@@ -848,17 +847,27 @@ def clock_of(session: Session, case: Case, as_of: date | None = None):  # noqa: 
 
 def what_if(
     session: Session,
-    case: Case,
-    trigger: Trigger,
-    stored_payload: Mapping[str, Any],
+    case_id: int,
+    trigger: Trigger | str,
+    actor: User,
+    payload: Mapping[str, Any] | None,
+    expected_version: int,
+    *,
     as_of: date | None = None,
-) -> ReplyClockFacts | None:
-    """The reply deadline as it would be after an event — nothing is written."""
-    agency = session.get(Agency, case.agency_id)
-    pairs = [(e.trigger, json.loads(e.payload)) for e in _events(session, case.id)]
-    pairs.append((trigger.value, dict(stored_payload)))
-    view = clock_view(fold(pairs), _calendar(session), policy_of(agency), as_of or china_today())
-    return view.reply
+) -> Any:
+    """The clock (a ClockView) the case would have after ``trigger`` — nothing is kept.
+
+    The real :func:`fire` runs inside a savepoint that is then rolled back, so the answer has
+    exactly the checks and effects of the real thing (and the same errors).
+    """
+    as_of = as_of or china_today()
+    savepoint = session.begin_nested()
+    try:
+        fired = fire(session, case_id, trigger, actor, payload, expected_version, as_of=as_of)
+        return clock_of(session, fired.case, as_of)
+    finally:
+        savepoint.rollback()
+        session.expire_all()
 
 
 # --- the event log ---------------------------------------------------------------------------

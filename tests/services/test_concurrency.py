@@ -7,6 +7,7 @@ GKCASE_TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import threading
+from datetime import date
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -17,6 +18,8 @@ from gkcase.models import Case, CaseEvent
 from gkcase.services import cases as svc
 
 from .helpers import APPLICATION, fire, register
+
+APPLICATION_DAY = date(2026, 3, 3)
 
 
 def _race(workers, fn):
@@ -119,3 +122,28 @@ def test_a_double_submitted_form_registers_once(org):
         again = svc.register(session, org.fgw.id, {**APPLICATION, **key}, org.user("registrar"))
     assert total == 1
     assert again.duplicate and again.case.id == results[0].id
+
+
+def test_what_if_answers_without_writing(org):
+    case = register(org)
+    fire(org, case.id, "start_review", "caseworker")
+    fire(org, case.id, "accept", "caseworker")
+    with unit_of_work(org.engine) as session:
+        stored = session.get(Case, case.id)
+        before = (stored.version, stored.reply_due, stored.state)
+        view = svc.what_if(
+            session,
+            case.id,
+            "extend",
+            org.user("office_head"),
+            {"workdays": 20, "reason": "档案量大"},
+            stored.version,
+            as_of=APPLICATION_DAY,
+        )
+        # receipt 2026-03-02: 20 WD -> 2026-03-30. Then Mar 31-Apr 3 are WD 21-24, 清明 Apr 4-6,
+        # Apr 7-10 -> 28, Apr 13-17 -> 33, Apr 20-24 -> 38, Apr 27 -> 39, Apr 28 -> 40.
+        assert view.reply.due.isoformat() == "2026-04-28"
+    with unit_of_work(org.engine) as session:
+        stored = session.get(Case, case.id)
+        assert (stored.version, stored.reply_due, stored.state) == before
+        assert svc.verify(session, case.id).events == 3
