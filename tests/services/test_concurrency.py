@@ -7,8 +7,8 @@ GKCASE_TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import threading
-from datetime import date
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 from sqlmodel import func, select
