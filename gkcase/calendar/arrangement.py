@@ -103,18 +103,23 @@ class YearArrangement(BaseModel):
         first_allowed = date(self.year - 1, 12, 1)
         last_allowed = date(self.year, 12, 31)
         seen: dict[date, str] = {}
+        # ArrangementError (not ValueError) passes through pydantic with the field it names.
         for index, holiday in enumerate(self.holidays):
             named = [*holiday.days_off(), *holiday.workdays]
             for day in named:
                 if not first_allowed <= day <= last_allowed:
-                    raise ValueError(
-                        f"第{index + 1}项「{holiday.name}」的日期 {day} 不在 {self.year} 年的安排范围内"
+                    raise ArrangementError(
+                        f"第{index + 1}项「{holiday.name}」的日期 {day} 不在 {self.year} 年的安排范围内",
+                        field=f"holiday.{index}",
                     )
                 if day in seen:
-                    raise ValueError(f"{day} 同时出现在「{seen[day]}」和「{holiday.name}」中")
+                    raise ArrangementError(
+                        f"{day} 同时出现在「{seen[day]}」和「{holiday.name}」中",
+                        field=f"holiday.{index}",
+                    )
                 seen[day] = holiday.name
         if self.issued is not None and self.issued > last_allowed:
-            raise ValueError(f"通知日期 {self.issued} 晚于所安排的年度")
+            raise ArrangementError(f"通知日期 {self.issued} 晚于所安排的年度", field="issued")
         return self
 
     def days_off(self) -> dict[date, str]:
@@ -172,6 +177,9 @@ def _first_error(exc: pydantic.ValidationError) -> ArrangementError:
         "int_parsing": "应为整数",
         "int_type": "应为整数",
         "string_type": "应为文字",
+        "string_too_long": "过长",
+        "bool_parsing": "应为 true 或 false",
+        "bool_type": "应为 true 或 false",
     }
     message = translations.get(err["type"], message)
     return ArrangementError(message, field=location)

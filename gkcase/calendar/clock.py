@@ -458,26 +458,32 @@ def _validate(facts: ReplyClockFacts) -> None:
 def _merged_pauses(
     pauses: Iterable[ClockPause], start: date
 ) -> list[tuple[date, date | None, date | None, list[ClockPause]]]:
-    """Pauses after ``start``, merged where they overlap: (start, end, latest_end, members)."""
+    """Pauses after ``start``, merged where they overlap: (start, end, latest_end, members).
+
+    A merged pause is open while any member is; it ends at the latest at the last of its
+    members' ends (a closed member's end, an open member's ``latest_end``), unknown if an open
+    member has no ``latest_end``.
+    """
     merged: list[tuple[date, date | None, date | None, list[ClockPause]]] = []
     for pause in sorted(pauses, key=lambda p: p.start):
         if pause.end is not None and pause.end <= start:
             continue  # over before the period (re)started
         p_start = max(pause.start, start)
-        if merged:
-            m_start, m_end, m_latest, members = merged[-1]
-            if m_end is None or p_start <= m_end:
-                end = None if m_end is None or pause.end is None else max(m_end, pause.end)
-                latest = _later(m_latest, pause.latest_end) if end is None else None
-                merged[-1] = (m_start, end, latest, [*members, pause])
-                continue
-        latest = pause.latest_end if pause.end is None else None
-        merged.append((p_start, pause.end, latest, [pause]))
+        if merged and (merged[-1][1] is None or p_start <= merged[-1][1]):
+            m_start, _end, _latest, members = merged[-1]
+            members = [*members, pause]
+        else:
+            m_start, members = p_start, [pause]
+        if any(m.end is None for m in members):
+            ends = [m.end if m.end is not None else m.latest_end for m in members]
+            end, latest = None, (None if None in ends else max(ends))
+        else:
+            end, latest = max(m.end for m in members), None
+        if len(members) > 1:
+            merged[-1] = (m_start, end, latest, members)
+        else:
+            merged.append((m_start, end, latest, members))
     return merged
-
-
-def _later(a: date | None, b: date | None) -> date | None:
-    return None if a is None or b is None else max(a, b)
 
 
 @dataclass
@@ -660,7 +666,11 @@ def reply_deadline(
 def reply_due(
     cal: WorkdayCalendar, facts: ReplyClockFacts, policy: ClockPolicy | None = None
 ) -> date | None:
-    """Only the date of :func:`reply_deadline`, without the derivation: for bulk recomputes."""
+    """Only the date of :func:`reply_deadline`, without the derivation: for bulk recomputes.
+
+    It trusts its facts: they are validated when they are recorded (the case engine goes through
+    :func:`reply_deadline`), and a bulk recompute of a million cases should not check them again.
+    """
     if facts.deferral is not None:
         return facts.deferral.until
     start = facts.receipt

@@ -199,21 +199,26 @@ class WorkdayCalendar:
                     names[ordinal] = name
 
         for year in range(first_year, last_year + 1):
-            if year in self._arrangements:
-                continue
             days_off, weekend_workdays = _package_year(year)
+            # A loaded notice replaces the package for its year, but for December (see below).
+            loaded = year in self._arrangements
             for day, name in days_off.items():
-                put(day, _package_kind(name), name)
+                if not loaded or day.month == 12:
+                    put(day, _package_kind(name), name)
             # As in the package's is_working_day: a weekend day works only as a make-up day.
             for day in weekend_workdays:
-                if day.weekday() >= 5:
+                if day.weekday() >= 5 and (not loaded or day.month == 12):
                     put(day, DayKind.MAKEUP_WORKDAY, "调休上班")
 
         for year, arrangement in self._arrangements.items():
             if year < first_year or year > last_year:
                 continue
+            # A notice governs January to November of its year. December is arranged by the next
+            # year's notice (its 元旦 may begin, or swap a working day, in late December), so
+            # December keeps what the layer below says unless this notice names the day.
             for day in _days_of_year(year):
-                put(day, DayKind.WEEKEND if day.weekday() >= 5 else DayKind.WORKDAY, None)
+                if day.month < 12:
+                    put(day, DayKind.WEEKEND if day.weekday() >= 5 else DayKind.WORKDAY, None)
             for day, name in arrangement.days_off().items():
                 put(day, DayKind.HOLIDAY, name)
             for day, name in arrangement.makeup_workdays().items():
@@ -309,7 +314,13 @@ class WorkdayCalendar:
         table = self._table
         far = ordinal + reach
         if not (table.origin <= ordinal < table.end and table.origin <= far < table.end):
-            table = self._table_for(ordinal, far)
+            table = self._table_for(ordinal)  # the day itself must be in range: field "date"
+            try:
+                table = self._table_for(ordinal, far)
+            except CalendarRangeError:
+                raise CalendarRangeError(
+                    f"结果超出日历支持范围（{MIN_YEAR}–{MAX_YEAR} 年）", field="n"
+                ) from None
         i = ordinal - table.origin
         # Forward: the working days up to and including `day`, then n more.
         # Back: the working days strictly before `day`, then back |n| - 1.
