@@ -23,6 +23,28 @@ from gkcase.states.outcomes import (
     remedy_for,
 )
 
+# Wording the law fixes, one place each (the templates get them through ``notice.*``).
+REGULATION_FULL = "《中华人民共和国政府信息公开条例》"
+CORRECTION_CONSEQUENCE = (  # Art 30
+    "无正当理由逾期不补正的，视为放弃申请，本机关不再处理该政府信息公开申请"
+)
+FEE_CONSEQUENCE = (  # 109号
+    "逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请"
+)
+FEE_BASIS = (
+    "《中华人民共和国政府信息公开条例》第四十二条、"
+    "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）"
+)
+ART35_BASIS = "《中华人民共和国政府信息公开条例》第三十五条"
+ART32_BASIS = "《中华人民共和国政府信息公开条例》第十五条、第三十二条"
+EXTENSION_APPROVAL = "经本机关政府信息公开工作机构负责人同意"  # Art 33 ¶2
+CONSULTATION_WINDOW = "15个工作日"  # Art 32, Art 34
+SILENCE = {
+    # Art 32: the agency decides; Art 34: deemed consent
+    "third_party": "逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定决定是否公开",
+    "co_producer": "逾期未提出意见的，视为同意公开",
+}
+
 
 def _zh(value: Any) -> Any:
     """Dates to Chinese text, recursively through mappings and sequences."""
@@ -35,16 +57,13 @@ def _zh(value: Any) -> Any:
     return value
 
 
-REGULATION = "《中华人民共和国政府信息公开条例》"
-
-
 def citation_text(citations: Sequence[str]) -> str:
     """Citations as a letter states them: the Regulation named in full once, its articles
     joined — 《中华人民共和国政府信息公开条例》第三十六条第（三）项、第十四条 — then any other
     instrument."""
     articles = [c.removeprefix("《条例》") for c in citations if c.startswith("《条例》")]
     others = [c for c in citations if not c.startswith("《条例》")]
-    parts = [REGULATION + "、".join(articles)] if articles else []
+    parts = [REGULATION_FULL + "、".join(articles)] if articles else []
     return "、".join([*parts, *others])
 
 
@@ -232,36 +251,36 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
         "items_text": "所需信息的名称或文号；所需信息的形成时间",
         "period_workdays": 10,
         "period_due": date(2026, 3, 18),
-        "consequence": "无正当理由逾期不补正的，视为放弃申请，本机关不再处理该政府信息公开申请",
+        "consequence": CORRECTION_CONSEQUENCE,
     },
-    "reasons_request": {"basis": "《中华人民共和国政府信息公开条例》第三十五条"},
+    "reasons_request": {"basis": ART35_BASIS},
     "extension_notice": {
         "workdays": 20,
-        "approval": "经本机关政府信息公开工作机构负责人同意",
+        "approval": EXTENSION_APPROVAL,
         "original_due": date(2026, 3, 30),
     },
-    "deferral_notice": {"basis": "《中华人民共和国政府信息公开条例》第三十五条"},
+    "deferral_notice": {"basis": ART35_BASIS},
     "third_party_consultation": {
         "party_name": "某某科技有限公司",
-        "window": "15个工作日",
-        "silence": "逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定决定是否公开",
+        "window": CONSULTATION_WINDOW,
+        "silence": SILENCE["third_party"],
     },
     "third_party_disclosure_notice": {
         "party_name": "某某科技有限公司",
-        "basis": "《中华人民共和国政府信息公开条例》第十五条、第三十二条",
+        "basis": ART32_BASIS,
     },
     "co_producer_consultation": {
         "party_name": "某市生态环境局",
-        "window": "15个工作日",
-        "silence": "逾期未提出意见的，视为同意公开",
+        "window": CONSULTATION_WINDOW,
+        "silence": SILENCE["co_producer"],
     },
     "fee_notice": {
-        "basis": "《中华人民共和国政府信息公开条例》第四十二条、《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）",
+        "basis": FEE_BASIS,
         "standard": "按件计收",
         "arithmetic": ["第1—10件：10件，不收费", "第11—15件：5件 × 100元 = 500元"],
         "amount": "500元",
         "window_due": date(2026, 4, 1),
-        "consequence": "逾期未缴纳的，视为放弃申请，本机关不再处理该政府信息公开申请",
+        "consequence": FEE_CONSEQUENCE,
     },
     "closing_no_correction": {"notice_date": date(2026, 3, 4)},
     "closing_fee_unpaid": {"notice_date": date(2026, 3, 4)},

@@ -12,6 +12,7 @@ from gkcase.models.case import (
     FeeNotice,
     Remedy,
 )
+from gkcase.models.letter import Letter, LetterDraft, LetterTemplate
 from gkcase.models.org import Agency, User
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "Counter",
     "Delivery",
     "FeeNotice",
+    "Letter",
+    "LetterDraft",
+    "LetterTemplate",
     "Remedy",
     "User",
 ]

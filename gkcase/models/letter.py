@@ -1,0 +1,68 @@
+"""Letter templates an agency has overridden, and letters as issued (frozen)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class LetterTemplate(SQLModel, table=True):
+    """An agency's body template for one kind. Every save is a new version; the latest is used."""
+
+    __tablename__ = "letter_template"
+    __table_args__ = (UniqueConstraint("agency_id", "kind", "version", name="uq_template_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    kind: str = Field(max_length=40)
+    version: int
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class LetterDraft(SQLModel, table=True):
+    """What the caseworker has written into a letter's slots, before it is issued."""
+
+    __tablename__ = "letter_draft"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_letter_draft"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="gk_case.id", index=True)
+    kind: str = Field(max_length=40)
+    slots: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    updated_at: datetime
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class Letter(SQLModel, table=True):
+    """An issued letter, frozen: what was sent, from which template, with which variables."""
+
+    __tablename__ = "letter"
+    __table_args__ = (UniqueConstraint("agency_id", "number", name="uq_letter_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="gk_case.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    kind: str = Field(max_length=40, index=True)
+    number: str = Field(max_length=80)  # 文号
+    issued_on: date  # 成文日期
+    issued_at: datetime
+    issued_by: int | None = Field(default=None, foreign_key="app_user.id")
+    template_origin: str = Field(max_length=10)  # builtin / agency
+    template_version: int  # 0 for the shipped template
+    template_sha256: str = Field(max_length=64)
+    variables: str = Field(sa_column=Column(Text, nullable=False))  # the context, canonical JSON
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    html_sha256: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    docx: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    docx_sha256: str = Field(default="", max_length=64)
+    pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    pdf_sha256: str = Field(default="", max_length=64)
+    findings: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    gkcase_version: str = Field(default="", max_length=20)
