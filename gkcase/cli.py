@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,6 +27,12 @@ from gkcase.calendar.clock import (
 from gkcase.calendar.workdays import WorkdayCalendar, YearStatus
 from gkcase.calendar.zh import zh_date
 from gkcase.errors import GkcaseError, ValidationError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from gkcase.models import Case, User
+    from gkcase.states.machine import State
 
 EXIT_BAD_INPUT = 2
 
@@ -81,13 +88,37 @@ def _masked_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _reader():
+    from gkcase.db import create_schema, get_engine, read_session
+
+    engine = get_engine()
+    create_schema(engine)
+    return read_session(engine)
+
+
+def _case_count(text: str) -> int:
+    count = _int(text, "--cases")
+    if not 0 <= count <= 5000:
+        raise ValidationError("演示案件数须在 0–5000 之间", field="--cases")
+    return count
+
+
 @cli.command()
-def demo() -> None:
-    """Set up the embedded database and show the statutory clock at work."""
+@click.option(
+    "--cases", "count", default="300", show_default=True, metavar="N", help="demo cases to seed"
+)
+def demo(count: str) -> None:
+    """Set up the embedded database, seed demo data into it if it is empty, and show the
+    statutory clock at work."""
+    from gkcase import demo as demo_data
+    from gkcase.db import get_engine
     from gkcase.settings import get_settings
 
-    with _session():
-        pass
+    cases = _case_count(count)
+    with _reader() as session:
+        empty = demo_data.is_empty(session)
+    if empty:
+        demo_data.seed(get_engine(), cases=cases)
     cal = _calendar()
     click.echo(f"gkcase 已就绪：{_masked_url(get_settings().effective_database_url)}")
     click.echo(f"工作日日历版本 {cal.version}；国务院节假日安排已知至 {cal.official_through} 年\n")
@@ -109,6 +140,275 @@ def demo() -> None:
         click.echo(f"【{title}】")
         click.echo(reply_deadline(cal, facts).explain())
         click.echo()
+    with _reader() as session:
+        summary = demo_data.describe(session)
+        busiest = demo_data.busiest_case(session)
+    click.echo("【演示数据】" + ("已生成" if empty else "数据库中已有数据，未重新生成"))
+    for line in summary.lines():
+        click.echo(line)
+    if busiest:
+        click.echo(f"试试：gkcase case list --overdue；gkcase case show {busiest}")
+
+
+@cli.command("demo-data")
+@click.option("--cases", "count", default="300", show_default=True, metavar="N")
+@click.option("--seed", "seed", default="2026", show_default=True, metavar="S")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="delete every agency, user and case first (the holiday calendar stays)",
+)
+def demo_data_command(count: str, seed: str, force: bool) -> None:
+    """Seed the configured database with a demo city: agencies, staff and N cases."""
+    from gkcase import demo as demo_data
+    from gkcase.db import create_schema, get_engine
+
+    cases = _case_count(count)
+    number = _int(seed, "--seed")
+    engine = get_engine()
+    create_schema(engine)
+    summary = demo_data.seed(engine, cases=cases, seed=number, force=force)
+    click.echo(f"已生成演示数据（种子 {number}）：")
+    for line in summary.lines():
+        click.echo(line)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+_CLOCK_STATUS = {
+    "waiting": "未起算或等待补正",
+    "running": "计时中",
+    "paused": "暂停计时",
+    "deferred": "延迟答复",
+    "stopped": "已停止（已答复或已终结）",
+}
+_WINDOWS = {
+    "correction_notice": "补正告知期限",
+    "correction_period": "补正期限",
+    "consultation": "征求意见期限",
+    "fee": "缴费期限",
+}
+
+
+def _find_case(session: Session, number: str) -> Case:
+    from sqlmodel import select
+
+    from gkcase.models import Case
+    from gkcase.services.cases import NotFound
+
+    case = session.exec(select(Case).where(Case.number == number.strip().upper())).first()
+    if case is None:
+        raise NotFound(f"没有编号为 {number} 的案件", field="NUMBER")
+    return case
+
+
+def _viewer(session: Session, case: Case, username: str | None) -> User | None:
+    from sqlmodel import col, select
+
+    from gkcase.models import User
+    from gkcase.services.cases import NotFound
+
+    if username:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"没有用户名为 {username} 的用户", field="--as")
+        return user
+    if case.assignee_id is not None:
+        return session.get(User, case.assignee_id)
+    caseworkers = session.exec(
+        select(User)
+        .where(User.agency_id == case.agency_id, col(User.roles).contains("caseworker"))
+        .order_by(col(User.id))
+    ).all()
+    return next((u for u in caseworkers if "caseworker" in u.role_set and u.active), None)
+
+
+def _beijing(moment: datetime) -> str:
+    from datetime import UTC
+
+    from gkcase.services.cases import CHINA
+
+    if moment.tzinfo is None:  # stored without a zone: the engine writes UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def _case_lines(session: Session, case: Case, viewer: User | None, as_of: date) -> list[str]:
+    from gkcase.calendar.clock import Channel
+    from gkcase.models import Agency, Applicant, ApplicantType, User
+    from gkcase.privacy import mask_address, mask_id_number, mask_phone
+    from gkcase.services import cases as svc
+    from gkcase.states.machine import State, Trigger
+    from gkcase.states.outcomes import spec
+
+    agency = session.get(Agency, case.agency_id)
+    applicant = session.get(Applicant, case.applicant_id)
+    state = State(case.state)
+    lines = [
+        f"案件 {case.number}（{state.label}）",
+        f"机关：{agency.name}",
+        f"申请人：{applicant.name}（{ApplicantType(applicant.kind).label}）",
+    ]
+    if applicant.contact_person:
+        lines.append(f"联系人：{applicant.contact_person}")
+    if applicant.id_number:
+        lines.append(f"证件：{applicant.id_type} {mask_id_number(applicant.id_number)}")
+    if applicant.phone:
+        lines.append(f"电话：{mask_phone(applicant.phone)}")
+    if applicant.address:
+        lines.append(f"地址：{mask_address(applicant.address)}")
+    arrival = f"{Channel(case.channel).label}，{_iso(case.arrived_on)} 到达"
+    lines += [
+        f"渠道：{arrival}；收到申请之日 {_iso(case.receipt_date)}",
+        f"申请内容：{case.information_requested}",
+    ]
+    if case.form_requested or case.delivery_requested:
+        lines.append(
+            f"形式和获取方式：{case.form_requested or '—'}；{case.delivery_requested or '—'}"
+        )
+    if case.assignee_id is not None:
+        lines.append(f"承办人：{session.get(User, case.assignee_id).full_name}")
+    if case.outcome:
+        outcome = spec(case.outcome)
+        basis = "、".join(outcome.legal_basis) or "—"
+        leaf = outcome.report_row
+        item = "" if leaf.item is None else f"{leaf.item}.{leaf.label}"
+        row = f"年报表三{leaf.group.heading}{leaf.group.label}{item}"
+        lines.append(f"办理结果：{outcome.label}（{row}；依据 {basis}）")
+    if case.replied_on or case.closed_on:
+        lines.append(f"答复日期：{_iso(case.replied_on)}；终结日期：{_iso(case.closed_on)}")
+    view = svc.clock_of(session, case, as_of)
+    reply = view.reply
+    status = view.status if state.is_open else "stopped"
+    lines.append(f"计时（截至 {as_of.isoformat()}）：{_CLOCK_STATUS[status]}")
+    if reply is None:
+        lines.append("答复期限：收到申请之日尚未确定，期限未起算")
+    else:
+        due = reply.due or reply.projected_due
+        words = "答复期限" if reply.due else "预计答复期限"
+        flags = "（依据推算的节假日安排，可能变动）" if reply.provisional else ""
+        if state.is_open and reply.due and reply.due < as_of:
+            flags += "（已逾期）"
+        if due is None and reply.remaining_workdays is not None:
+            lines.append(f"答复期限：暂停中，尚余 {reply.remaining_workdays} 个工作日")
+        else:
+            lines.append(f"{words}：{_iso(due)}{flags}")
+        if state.is_open and view.next_window_due:
+            window = _WINDOWS.get(view.next_window or "", "期限")
+            lines.append(f"最近的{window}：{view.next_window_due.isoformat()}")
+        lines.append("期限计算：")
+        lines += [f"  {text}" for text in reply.explain().splitlines()]
+    lines.append("事件：")
+    for event in svc.history(session, case):
+        label = "登记申请" if event.trigger == "register" else Trigger(event.trigger).label
+        source = State(event.from_state).label if event.from_state else "—"
+        move = f"{source}→{State(event.to_state).label}"
+        reason = f"  {event.reason}" if event.reason else ""
+        lines.append(
+            f"  {event.seq:>3}  {_beijing(event.at)}  {event.actor_name}  {label}  {move}{reason}"
+        )
+    if viewer is None:
+        lines.append("可执行操作：本机关没有承办人")
+    else:
+        lines.append(f"可执行操作（{viewer.username} {viewer.full_name}）：")
+        actions = svc.permitted(session, case, viewer, as_of)
+        if not actions:
+            lines.append("  无")
+        for trigger, blocked in actions:
+            lines.append(f"  ✗ {trigger.label}：{blocked}" if blocked else f"  ✓ {trigger.label}")
+    check = svc.verify(session, case.id)
+    if check.ok:
+        lines.append(f"事件链校验：通过（{check.events} 条事件）")
+    else:
+        lines.append(f"事件链校验：未通过 — {'；'.join(check.problems)}")
+    return lines
+
+
+@cli.group()
+def case() -> None:
+    """Cases (政府信息公开申请): show one, list many."""
+
+
+@case.command("show")
+@click.argument("number", metavar="NUMBER")
+@click.option("--as", "username", metavar="USERNAME", help="whose permitted actions to list")
+@click.option("--on", "on", metavar="DATE", help="as of DATE (default: today, Beijing time)")
+def case_show(number: str, username: str | None, on: str | None) -> None:
+    """A case's summary (personal data masked), clock, events and permitted actions."""
+    from gkcase.services.cases import china_today
+
+    as_of = _date(on, "--on") if on else china_today()
+    with _reader() as session:
+        found = _find_case(session, number)
+        lines = _case_lines(session, found, _viewer(session, found, username), as_of)
+    click.echo("\n".join(lines))
+
+
+@case.command("list")
+@click.option("--agency", "code", metavar="CODE", help="one agency's cases, by its code")
+@click.option("--state", "state", metavar="STATE", help="e.g. handling, archived")
+@click.option("--overdue", is_flag=True, help="open cases past their reply due date")
+@click.option("--on", "on", metavar="DATE", help="overdue as of DATE (default: today)")
+def case_list(code: str | None, state: str | None, overdue: bool, on: str | None) -> None:
+    """One line per case: number, state, receipt and due dates, outcome, applicant, request."""
+    from sqlmodel import col, select
+
+    from gkcase.models import Agency, Applicant, ApplicantType, Case
+    from gkcase.services.cases import china_today
+    from gkcase.states.machine import OPEN_STATES, State
+    from gkcase.states.outcomes import spec
+
+    as_of = _date(on, "--on") if on else china_today()
+    statement = (
+        select(Case, Applicant.name)
+        .join(Applicant, col(Applicant.id) == Case.applicant_id)
+        .order_by(col(Case.id))
+    )
+    with _reader() as session:
+        if code:
+            agency = session.exec(select(Agency).where(Agency.code == code.strip().upper())).first()
+            if agency is None:
+                raise ValidationError(f"没有代码为 {code} 的机关", field="--agency")
+            statement = statement.where(Case.agency_id == agency.id)
+        if state:
+            wanted = _state(state)
+            statement = statement.where(Case.state == wanted.value)
+        if overdue:
+            statement = statement.where(
+                col(Case.state).in_([s.value for s in OPEN_STATES]),
+                col(Case.reply_due).is_not(None),
+                col(Case.reply_due) < as_of,
+            )
+        rows = session.exec(statement).all()
+        for row, name in rows:
+            current = State(row.state)
+            late = current.is_open and row.reply_due is not None and row.reply_due < as_of
+            due = f"期限 {_iso(row.reply_due)}{'（逾期）' if late else ''}"
+            outcome = spec(row.outcome).label if row.outcome else "—"
+            who = f"{name}（{ApplicantType(row.applicant_kind).label}）"
+            text = row.information_requested
+            text = text if len(text) <= 24 else text[:23] + "…"
+            click.echo(
+                f"{row.number}  {current.label}  收到 {_iso(row.receipt_date)}  {due}  "
+                f"{outcome}  {who}  {text}"
+            )
+    if not rows:
+        click.echo("没有符合条件的案件", err=True)
+
+
+def _state(text: str) -> State:
+    from gkcase.states.machine import State
+
+    value = text.strip()
+    for state in State:
+        if value in (state.value, state.label):
+            return state
+    names = "、".join(s.value for s in State)
+    raise ValidationError(f"“{text}”不是案件状态；可选：{names}", field="--state")
 
 
 @cli.group()

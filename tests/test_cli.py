@@ -199,3 +199,150 @@ def test_the_installed_command_exits_non_zero_on_bad_input(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.startswith("gkcase: [validation] DATE：")
+
+
+# --- demo data and cases ----------------------------------------------------------------------
+
+DEMO_CASES = 46
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    """A database seeded once for this module; each test gets its own copy."""
+    from gkcase import demo
+    from gkcase.db import make_engine
+
+    path = tmp_path_factory.mktemp("template") / "gkcase.db"
+    engine = make_engine(f"sqlite:///{path}")
+    demo.seed(engine, cases=DEMO_CASES, seed=11)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def seeded(demo_template, data_dir):
+    import shutil
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_template, data_dir / "gkcase.db")
+    return data_dir / "gkcase.db"
+
+
+def _rows(path, sql):
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_demo_data_seeds_then_refuses_to_seed_again(capsys, data_dir):
+    status, out, _ = run(capsys, "demo-data", "--cases", "5", "--seed", "3")
+    assert status == 0
+    assert "10 个机关" in out and "5 件申请" in out
+    status, out, err = run(capsys, "demo-data", "--cases", "5")
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("gkcase: [demo.not_empty] 数据库中已有 5 件案件")
+    status, out, _ = run(capsys, "demo-data", "--cases", "7", "--force")
+    assert status == 0 and "7 件申请" in out
+
+
+@pytest.mark.parametrize("count", ["-1", "many", "5001"])
+def test_demo_data_refuses_a_bad_count(capsys, count):
+    status, _, err = run(capsys, "demo-data", "--cases", count)
+    assert status == 2 and err.startswith("gkcase: [validation] --cases：")
+
+
+def test_demo_seeds_only_an_empty_database(capsys, data_dir):
+    status, out, _ = run(capsys, "demo", "--cases", "3")
+    assert status == 0
+    assert "【演示数据】已生成" in out and "3 件申请" in out
+    assert "答复期限届满：2026年3月16日（星期一），第20个工作日" in out
+    status, out, _ = run(capsys, "demo", "--cases", "9")
+    assert status == 0
+    assert "未重新生成" in out and "3 件申请" in out
+
+
+def test_case_list_prints_one_line_per_case(capsys, seeded):
+    status, out, _ = run(capsys, "case", "list")
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == DEMO_CASES
+    numbers = {n for (n,) in _rows(seeded, "SELECT number FROM gk_case")}
+    assert {line.split()[0] for line in lines} == numbers
+
+
+def test_case_list_filters(capsys, seeded):
+    _, out, _ = run(capsys, "case", "list", "--agency", "fgw")
+    assert out and all(line.startswith("FGW-") for line in out.splitlines())
+    _, out, _ = run(capsys, "case", "list", "--state", "archived")
+    assert out and all("  已归档  " in line for line in out.splitlines())
+    _, out, _ = run(capsys, "case", "list", "--state", "征求意见中")
+    assert len(out.splitlines()) == 1
+    _, out, _ = run(capsys, "case", "list", "--overdue")
+    assert out and all("（逾期）" in line for line in out.splitlines())
+    _, out, err = run(capsys, "case", "list", "--overdue", "--on", "2025-01-01")
+    assert out == "" and "没有符合条件的案件" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("case", "list", "--state", "lost"), "--state"),
+        (("case", "list", "--agency", "NOPE"), "--agency"),
+        (("case", "list", "--on", "2026-02-30"), "--on"),
+        (("case", "show", "FGW-1999-00001"), "NUMBER"),
+        (("case", "show", "FGW-2025-00001", "--as", "nobody"), "--as"),
+    ],
+)
+def test_case_commands_refuse_bad_input_in_one_line(capsys, seeded, args, field):
+    status, out, err = run(capsys, *args)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and f"] {field}：" in err
+
+
+def test_case_show_never_prints_personal_data_unmasked(capsys, seeded):
+    from gkcase.privacy import mask_address, mask_id_number, mask_phone
+
+    rows = _rows(
+        seeded,
+        "SELECT c.number, a.id_number, a.phone, a.address FROM gk_case c "
+        "JOIN applicant a ON a.id = c.applicant_id",
+    )
+    assert len(rows) == DEMO_CASES
+    for number, id_number, phone, address in rows:
+        status, out, _ = run(capsys, "case", "show", number)
+        assert status == 0
+        assert f"案件 {number}" in out
+        for secret, masked in (
+            (id_number, mask_id_number(id_number)),
+            (phone, mask_phone(phone)),
+            (address, mask_address(address)),
+        ):
+            if secret:
+                assert secret not in out
+                assert masked in out
+
+
+def test_case_show_explains_the_clock_lists_events_and_actions(capsys, seeded):
+    (number,) = _rows(seeded, "SELECT number FROM gk_case WHERE state = 'awaiting_fee'")[0]
+    status, out, _ = run(capsys, "case", "show", number)
+    assert status == 0
+    assert "（待缴费）" in out
+    assert "期限计算：" in out and "等待缴纳信息处理费，答复期限暂停计算" in out
+    events = [line for line in out.splitlines() if line.startswith("    ")]
+    assert events[0].split()[0] == "1" and "登记申请" in events[0] and "—→已登记" in events[0]
+    assert any("发出收费通知" in line and "办理中→待缴费" in line for line in events)
+    agency = number.split("-")[0].lower()
+    assert f"可执行操作（{agency}_caseworker" in out or f"{agency}_caseworker2" in out
+    assert "✓ 已缴费" in out
+    assert "✗ 逾期未缴费，视为放弃：缴费期限尚未届满" in out
+    assert "事件链校验：通过（5 条事件）" in out
+
+
+def test_case_show_as_another_user(capsys, seeded):
+    (number,) = _rows(seeded, "SELECT number FROM gk_case WHERE state = 'signing'")[0]
+    agency = number.split("-")[0].lower()
+    _, out, _ = run(capsys, "case", "show", number, "--as", f"{agency}_office_head")
+    assert f"可执行操作（{agency}_office_head" in out and "✓ 签发" in out
+    _, out, _ = run(capsys, "case", "show", number, "--as", "admin")
+    assert "可执行操作（admin" in out and out.rstrip().splitlines()[-2] == "  无"
