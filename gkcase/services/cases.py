@@ -507,6 +507,9 @@ def _decide(ctx: _Context, p: payloads.Decision, *, at_review: bool) -> tuple[di
         raise ValidationError("以第三十五条不予处理，须先要求申请人说明理由", field="outcome")
     if p.outcome is Outcome.STILL_UNCLEAR and ctx.timeline.correction_received_on is None:
         raise ValidationError("「补正后申请内容仍不明确」须先经补正", field="outcome")
+    # A draft cannot be redone once in drafting (no transition leaves it but submission), so an
+    # incomplete one is refused now, naming what is missing, rather than stranding the case.
+    validate_decision(p.outcome, p.fields)
     ctx.case.outcome = p.outcome.value
     ctx.case.decision = _json(p.fields)
     ctx.case.draft_version += 1
@@ -816,14 +819,15 @@ def _not_before(value: date | None, floor: date | None, field: str, floor_name: 
 # --- the clock, recomputed from the events --------------------------------------------------
 
 
+#: Until review ends, the Art 30 correction-notice window runs (7 working days from receipt).
+_IN_REVIEW = (State.REGISTERED, State.REVIEWING)
+
+
 def _recompute(session: Session, case: Case, agency: Agency, as_of: date) -> None:
     cal = _calendar(session)
     timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
-    view = clock_view(timeline, cal, policy_of(agency), as_of)
     state = State(case.state)
-    window, window_kind = view.next_window_due, view.next_window
-    if window_kind == "correction_notice" and state not in (State.REGISTERED, State.REVIEWING):
-        window = None
+    view = clock_view(timeline, cal, policy_of(agency), as_of, in_review=state in _IN_REVIEW)
     case.calendar_version = cal.version
     if view.reply is None:
         case.reply_due = case.projected_due = None
@@ -832,7 +836,7 @@ def _recompute(session: Session, case: Case, agency: Agency, as_of: date) -> Non
         case.reply_due = view.reply.due
         case.projected_due = view.reply.projected_due
         case.due_provisional = view.reply.provisional
-    case.next_window_due = window if state.is_open else None
+    case.next_window_due = view.next_window_due if state.is_open else None
     case.clock_status = view.status if state.is_open else "stopped"
     session.add(case)
     session.flush()
@@ -842,7 +846,13 @@ def clock_of(session: Session, case: Case, as_of: date | None = None):  # noqa: 
     """The case's reply deadline with its explanation (a Deadline), or None before receipt."""
     agency = session.get(Agency, case.agency_id)
     timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
-    return clock_view(timeline, _calendar(session), policy_of(agency), as_of or china_today())
+    return clock_view(
+        timeline,
+        _calendar(session),
+        policy_of(agency),
+        as_of or china_today(),
+        in_review=State(case.state) in _IN_REVIEW,
+    )
 
 
 def what_if(

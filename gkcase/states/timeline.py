@@ -161,7 +161,12 @@ def reply_facts(
     )
 
 
-def clock_view(t: Timeline, cal: WorkdayCalendar, policy: ClockPolicy, as_of: date) -> ClockView:
+def clock_view(
+    t: Timeline, cal: WorkdayCalendar, policy: ClockPolicy, as_of: date, *, in_review: bool = True
+) -> ClockView:
+    """The clock now; ``in_review``: the case is still at review, so the Art 30 correction-notice
+    window is one of its running windows (after review it no longer is, and must not hide the
+    consultation or fee window that is)."""
     facts = reply_facts(t, cal, policy, as_of)
     if facts is None:
         return ClockView(None, "waiting", None, None)
@@ -175,7 +180,7 @@ def clock_view(t: Timeline, cal: WorkdayCalendar, policy: ClockPolicy, as_of: da
         status = "deferred"
     else:
         status = "paused" if reply.due is None else "running"
-        if t.correction_requested_on is None and t.reopened_due is None:
+        if in_review and t.correction_requested_on is None and t.reopened_due is None:
             windows.append((correction_notice_deadline(cal, t.receipt).due, "correction_notice"))
     for c in t.open_consultations:
         if c.party_received_on is not None:

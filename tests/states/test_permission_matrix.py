@@ -1,0 +1,389 @@
+"""Who may fire what, from where: every (trigger × state × role), against a table written here.
+
+The expected permissions below are written out by hand from design.md (who does what) and the
+Regulation, not read from ``machine.RULES``: a change to the rule table that is not also a change
+of policy shows up here as a failing combination.
+
+- registrar (登记员): enters and confirms applications (Art 31), records what arrives later
+  (a correction, a payment), delivery and archiving, withdrawals; assigns caseworkers.
+- caseworker (承办人): review (补正 once, Art 30; Art 35 reasons), handling (consultation Arts
+  32/34, fee notices 109号), drafting, delivery, archiving, withdrawals.
+- legal reviewer (法制审核): approves or returns refusals and partial refusals; reopens a case a
+  review decision or judgment sends back, records remedies (table 四).
+- office head (公开工作机构负责人): extensions (Art 33 ¶2: 经政府信息公开工作机构负责人同意),
+  Art 35 deferral, signing (签发) and sending a draft back; starts reviews and assigns.
+- supervisor (督查) and admin fire nothing: they read and administer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import date
+
+import pytest
+
+from gkcase.states import machine
+from gkcase.states.machine import (
+    CaseFacts,
+    GuardFailed,
+    IllegalTransition,
+    PermissionDenied,
+    Role,
+    State,
+    Trigger,
+)
+
+S, T = State, Trigger
+REG, CW, LEGAL, HEAD = Role.REGISTRAR, Role.CASEWORKER, Role.LEGAL_REVIEWER, Role.OFFICE_HEAD
+
+# Not yet answered or closed: the states an applicant may withdraw from.
+OPEN = (
+    S.RECEIVED,
+    S.REGISTERED,
+    S.REVIEWING,
+    S.AWAITING_CORRECTION,
+    S.HANDLING,
+    S.CONSULTING,
+    S.AWAITING_FEE,
+    S.DRAFTING,
+    S.LEGAL_REVIEW,
+    S.SIGNING,
+)
+# A decision is still being prepared: an extension (Art 33 ¶2) can still be granted.
+PREPARING = (S.HANDLING, S.CONSULTING, S.AWAITING_FEE, S.DRAFTING, S.LEGAL_REVIEW, S.SIGNING)
+# Answered or closed: a review or a lawsuit may be brought against the decision.
+FINISHED = (S.REPLIED, S.DELIVERED, S.CLOSED, S.ARCHIVED)
+
+# trigger: {source state: destination (None: the case stays where it is)}, and the roles.
+EXPECTED: dict[Trigger, tuple[dict[State, State | None], frozenset[Role]]] = {
+    T.CONFIRM: ({S.RECEIVED: S.REGISTERED}, frozenset({REG})),
+    T.ASSIGN: (dict.fromkeys((*OPEN, S.REPLIED, S.DELIVERED)), frozenset({REG, HEAD})),
+    T.START_REVIEW: ({S.REGISTERED: S.REVIEWING}, frozenset({CW, HEAD})),
+    T.REQUEST_CORRECTION: ({S.REVIEWING: S.AWAITING_CORRECTION}, frozenset({CW})),
+    T.CORRECTION_RECEIVED: ({S.AWAITING_CORRECTION: S.REVIEWING}, frozenset({REG, CW})),
+    T.CORRECTION_LAPSED: ({S.AWAITING_CORRECTION: S.CLOSED}, frozenset({CW})),
+    T.REQUEST_REASONS: ({S.REVIEWING: None, S.HANDLING: None}, frozenset({CW})),
+    T.ACCEPT: ({S.REVIEWING: S.HANDLING}, frozenset({CW})),
+    T.DECIDE_WITHOUT_HANDLING: ({S.REVIEWING: S.DRAFTING}, frozenset({CW})),
+    T.CONSULT: ({S.HANDLING: S.CONSULTING, S.CONSULTING: S.CONSULTING}, frozenset({CW})),
+    # the last open consultation ends: back to handling (the facts below have one open)
+    T.CONSULTATION_DONE: ({S.CONSULTING: S.HANDLING}, frozenset({CW})),
+    T.ISSUE_FEE_NOTICE: ({S.HANDLING: S.AWAITING_FEE}, frozenset({CW})),
+    T.FEE_PAID: ({S.AWAITING_FEE: S.HANDLING}, frozenset({REG, CW})),
+    T.FEE_LAPSED: ({S.AWAITING_FEE: S.CLOSED}, frozenset({CW})),
+    T.EXTEND: (dict.fromkeys(PREPARING), frozenset({HEAD})),
+    T.DEFER: ({S.HANDLING: None}, frozenset({HEAD})),
+    T.DRAFT_DECISION: ({S.HANDLING: S.DRAFTING}, frozenset({CW})),
+    T.SUBMIT_FOR_LEGAL_REVIEW: ({S.DRAFTING: S.LEGAL_REVIEW}, frozenset({CW})),
+    T.SUBMIT_FOR_SIGNING: ({S.DRAFTING: S.SIGNING}, frozenset({CW})),
+    T.APPROVE: ({S.LEGAL_REVIEW: S.SIGNING}, frozenset({LEGAL})),
+    T.RETURN_DRAFT: ({S.LEGAL_REVIEW: S.HANDLING}, frozenset({LEGAL})),
+    T.SEND_BACK: ({S.SIGNING: S.DRAFTING}, frozenset({HEAD})),
+    T.SIGN: ({S.SIGNING: S.REPLIED}, frozenset({HEAD})),
+    T.DELIVER: ({S.REPLIED: S.DELIVERED}, frozenset({REG, CW})),
+    T.ARCHIVE: ({S.DELIVERED: S.ARCHIVED, S.CLOSED: S.ARCHIVED}, frozenset({REG, CW})),
+    T.WITHDRAW: (dict.fromkeys(OPEN, S.CLOSED), frozenset({REG, CW})),
+    T.REOPEN: ({S.ARCHIVED: S.HANDLING}, frozenset({HEAD, LEGAL})),
+    T.RECORD_REMEDY: (dict.fromkeys(FINISHED), frozenset({LEGAL, HEAD})),
+}
+
+AS_OF = date(2026, 6, 1)
+# Facts under which every guard of every trigger passes, except where two triggers' guards
+# contradict each other: those triggers get their own (GOOD_FOR below).
+GOOD = CaseFacts(
+    as_of=AS_OF,
+    correction_requested=False,
+    correction_period_due=date(2026, 5, 29),  # over: a lapse may be recorded
+    reasons_requested=False,
+    open_consultations=0,
+    fee_notice_issued=False,
+    fee_window_due=date(2026, 5, 29),  # over
+    extension_workdays=0,
+    reply_due=date(2026, 6, 30),  # still running
+    decision_drafted=True,
+    decision_problem=None,
+    legal_review_required=False,
+    legal_approved=True,
+    delivered=True,
+)
+GOOD_FOR = {
+    T.DEFER: dataclasses.replace(GOOD, reasons_requested=True),  # Art 35: reasons first
+    T.SUBMIT_FOR_LEGAL_REVIEW: dataclasses.replace(GOOD, legal_review_required=True),
+    T.CONSULTATION_DONE: dataclasses.replace(GOOD, open_consultations=1),
+}
+
+
+def good_facts(trigger: Trigger) -> CaseFacts:
+    return GOOD_FOR.get(trigger, GOOD)
+
+
+def test_the_table_covers_every_trigger_state_and_role():
+    assert set(EXPECTED) == set(Trigger)
+    assert len(Trigger) == 28 and len(State) == 14 and len(Role) == 6
+    for _sources, roles in EXPECTED.values():
+        assert roles <= {REG, CW, LEGAL, HEAD}  # supervisor and admin fire nothing
+
+
+@pytest.mark.parametrize(
+    ("trigger", "state", "role"),
+    list(itertools.product(Trigger, State, Role)),
+    ids=lambda v: v.value,
+)
+def test_permission_matrix(trigger, state, role):
+    sources, roles = EXPECTED[trigger]
+    facts = good_facts(trigger)
+    if state not in sources:
+        with pytest.raises(IllegalTransition) as caught:
+            machine.check(state, trigger, [role], facts)
+        assert state.label in caught.value.message
+    elif role not in roles:
+        with pytest.raises(PermissionDenied) as caught:
+            machine.check(state, trigger, [role], facts)
+        who = caught.value.message.split("须由", 1)[1]  # the roles that may, named
+        assert all(r.label in who for r in roles) and role.label not in who
+    else:
+        machine.check(state, trigger, [role], facts)
+        dest = sources[state]
+        assert machine.fire(state, trigger, [role], facts) == (state if dest is None else dest)
+        assert trigger in machine.permitted_events(state, [role], facts)
+
+
+def test_the_roles_of_a_user_add_up():
+    # A user with several roles may do what any one of them may (a small office's head who is
+    # also its registrar); supervisor and admin add nothing.
+    facts = GOOD
+    for state in State:
+        alone = {
+            role: set(machine.permitted_events(state, [role], facts))
+            for role in (REG, CW, LEGAL, HEAD)
+        }
+        together = set(machine.permitted_events(state, [REG, HEAD], facts))
+        assert together == alone[REG] | alone[HEAD]
+        assert machine.permitted_events(state, [Role.SUPERVISOR, Role.ADMIN], facts) == []
+        assert set(machine.permitted_events(state, list(Role), facts)) == set().union(
+            *alone.values()
+        )
+
+
+def test_consultation_done_stays_in_consulting_while_another_is_open():
+    two_open = dataclasses.replace(GOOD, open_consultations=2)
+    assert machine.fire(S.CONSULTING, T.CONSULTATION_DONE, [CW], two_open) is S.CONSULTING
+    one_open = dataclasses.replace(GOOD, open_consultations=1)
+    assert machine.fire(S.CONSULTING, T.CONSULTATION_DONE, [CW], one_open) is S.HANDLING
+
+
+# --- guards: the law's preconditions, each with its Chinese reason -------------------------
+
+R = dataclasses.replace
+GUARD_CASES = [
+    # (id, state, trigger, role, facts, reason)
+    (
+        "once_only_correction",
+        S.REVIEWING,
+        T.REQUEST_CORRECTION,
+        CW,
+        R(GOOD, correction_requested=True),
+        "补正告知只能发出一次（第三十条：一次性告知）",
+    ),
+    (
+        "correction_period_not_over",
+        S.AWAITING_CORRECTION,
+        T.CORRECTION_LAPSED,
+        CW,
+        R(GOOD, correction_period_due=AS_OF),  # the last day of the period is still in it
+        "补正期限尚未届满，不能按视为放弃处理",
+    ),
+    (
+        "correction_period_unknown",
+        S.AWAITING_CORRECTION,
+        T.CORRECTION_LAPSED,
+        CW,
+        R(GOOD, correction_period_due=None),
+        "补正期限尚未届满，不能按视为放弃处理",
+    ),
+    (
+        "reasons_asked_once",
+        S.HANDLING,
+        T.REQUEST_REASONS,
+        CW,
+        R(GOOD, reasons_requested=True),
+        "已要求申请人说明理由",
+    ),
+    (
+        "deferral_needs_reasons_first",
+        S.HANDLING,
+        T.DEFER,
+        HEAD,
+        R(GOOD, reasons_requested=False),
+        "延迟答复须先要求申请人说明理由（第三十五条）",
+    ),
+    (
+        "one_fee_notice",
+        S.HANDLING,
+        T.ISSUE_FEE_NOTICE,
+        CW,
+        R(GOOD, fee_notice_issued=True),
+        "该申请已发出过收费通知",
+    ),
+    (
+        "fee_notice_within_reply_period",
+        S.HANDLING,
+        T.ISSUE_FEE_NOTICE,
+        CW,
+        R(GOOD, reply_due=date(2026, 5, 29)),
+        "答复期限已届满，不能再作此处理",
+    ),
+    (
+        "extension_within_reply_period",
+        S.DRAFTING,
+        T.EXTEND,
+        HEAD,
+        R(GOOD, reply_due=date(2026, 5, 29)),
+        "答复期限已届满，不能再作此处理",
+    ),
+    (
+        "fee_window_not_over",
+        S.AWAITING_FEE,
+        T.FEE_LAPSED,
+        CW,
+        R(GOOD, fee_window_due=AS_OF),
+        "缴费期限尚未届满，不能按视为放弃处理",
+    ),
+    (
+        "extension_cap",
+        S.HANDLING,
+        T.EXTEND,
+        HEAD,
+        R(GOOD, extension_workdays=20),
+        "已延长20个工作日，不能再延长（第三十三条第二款）",
+    ),
+    (
+        "no_open_consultation",
+        S.HANDLING,
+        T.DRAFT_DECISION,
+        CW,
+        R(GOOD, open_consultations=1),
+        "尚有征求意见未结束",
+    ),
+    (
+        "decision_not_drafted",
+        S.DRAFTING,
+        T.SUBMIT_FOR_SIGNING,
+        CW,
+        R(GOOD, decision_drafted=False),
+        "尚未拟定答复决定",
+    ),
+    (
+        "decision_incomplete",
+        S.LEGAL_REVIEW,
+        T.APPROVE,
+        LEGAL,
+        R(GOOD, legal_review_required=True, decision_problem="答复决定不完整：须填写理由说明"),
+        "答复决定不完整：须填写理由说明",
+    ),
+    (
+        "needs_legal_review",
+        S.DRAFTING,
+        T.SUBMIT_FOR_LEGAL_REVIEW,
+        CW,
+        R(GOOD, legal_review_required=False),
+        "该答复类型无须法制审核，请直接提交签发",
+    ),
+    (
+        "no_legal_review_needed",
+        S.DRAFTING,
+        T.SUBMIT_FOR_SIGNING,
+        CW,
+        R(GOOD, legal_review_required=True),
+        "不予公开或部分公开的答复须先经法制审核",
+    ),
+    (
+        "legal_approval",
+        S.SIGNING,
+        T.SIGN,
+        HEAD,
+        R(GOOD, legal_review_required=True, legal_approved=False),
+        "不予公开或部分公开的答复未经法制审核同意，不能签发",
+    ),
+    (
+        "delivery_recorded",
+        S.DELIVERED,
+        T.ARCHIVE,
+        REG,
+        R(GOOD, delivered=False),
+        "尚无送达记录，不能归档",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger", "role", "facts", "reason"),
+    [case[1:] for case in GUARD_CASES],
+    ids=[case[0] for case in GUARD_CASES],
+)
+def test_each_guard_blocks_with_its_reason(state, trigger, role, facts, reason):
+    machine.check(state, trigger, [role], good_facts(trigger))  # allowed with good facts
+    with pytest.raises(GuardFailed) as caught:
+        machine.check(state, trigger, [role], facts)
+    assert caught.value.message == reason
+    assert caught.value.code == "case.precondition"
+    # the UI shows the same reason on the disabled button
+    assert (trigger, reason) in machine.available_events(state, [role], facts)
+    assert trigger not in machine.permitted_events(state, [role], facts)
+
+
+def test_every_guard_of_the_rule_table_is_exercised():
+    for name in {g.__name__ for rule in machine.RULES for g in rule.guards}:
+        guard = getattr(machine, name)
+        assert any(guard(case[4]) == case[5] for case in GUARD_CASES), name
+
+
+@pytest.mark.parametrize(
+    ("facts", "allowed"),
+    [
+        (R(GOOD, correction_period_due=date(2026, 5, 31)), True),  # the day after
+        (R(GOOD, correction_period_due=AS_OF), False),
+    ],
+)
+def test_correction_lapse_boundary(facts, allowed):
+    reason = machine.correction_period_over(facts)
+    assert (reason is None) is allowed
+
+
+def test_reply_period_boundary():
+    # The due date itself is inside the period (ends 24:00, 民法典 Art 203): still allowed.
+    assert machine.within_reply_period(R(GOOD, reply_due=AS_OF)) is None
+    assert machine.within_reply_period(R(GOOD, reply_due=None)) is None  # paused: no due date
+    assert machine.within_reply_period(R(GOOD, reply_due=date(2026, 5, 31))) is not None
+
+
+def test_extension_cap_boundary():
+    assert machine.extension_left(R(GOOD, extension_workdays=19)) is None
+    assert machine.extension_left(R(GOOD, extension_workdays=20)) is not None
+
+
+def test_available_events_lists_blocked_actions_with_reasons():
+    facts = R(GOOD, correction_requested=True)
+    events = dict(machine.available_events(S.REVIEWING, [CW], facts))
+    assert events == {
+        T.REQUEST_CORRECTION: "补正告知只能发出一次（第三十条：一次性告知）",
+        T.REQUEST_REASONS: None,
+        T.ACCEPT: None,
+        T.DECIDE_WITHOUT_HANDLING: None,
+        T.WITHDRAW: None,
+    }
+    assert machine.permitted_events(S.REVIEWING, [CW], facts) == [
+        T.REQUEST_REASONS,
+        T.ACCEPT,
+        T.DECIDE_WITHOUT_HANDLING,
+        T.WITHDRAW,
+    ]
+    # a refusal awaiting signature, not approved: the head sees sign disabled with its reason
+    unapproved = R(GOOD, legal_review_required=True, legal_approved=False)
+    head = dict(machine.available_events(S.SIGNING, [HEAD], unapproved))
+    assert head[T.SIGN] == "不予公开或部分公开的答复未经法制审核同意，不能签发"
+    assert head[T.SEND_BACK] is None and head[T.EXTEND] is None
+    # roles with nothing to do see nothing, not disabled buttons
+    assert machine.available_events(S.SIGNING, [Role.SUPERVISOR], unapproved) == []
+    assert machine.available_events(S.ARCHIVED, [CW], GOOD) == []
