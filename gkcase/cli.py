@@ -309,7 +309,8 @@ def _case_lines(session: Session, case: Case, viewer: User | None, as_of: date) 
         move = f"{source}→{State(event.to_state).label}"
         reason = f"  {event.reason}" if event.reason else ""
         lines.append(
-            f"  {event.seq:>3}  {_beijing(event.at)}  {event.actor_name}  {label}  {move}{reason}"
+            f"  {event.seq:>3}  {event.on.isoformat()}（录入于{_beijing(event.at)}）  "
+            f"{event.actor_name}  {label}  {move}{reason}"
         )
     if viewer is None:
         lines.append("可执行操作：本机关没有承办人")

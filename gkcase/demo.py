@@ -1165,17 +1165,16 @@ def _plan(case: CaseSpec, rng: random.Random) -> list[_Step]:
     if case.has("correction"):
         received = rng.choice((0, 0, 1, 2))
         period = rng.choice((10, 10, 15))
+        # recorded on the day the applicant receives the notice, sent `received` days before
         plan.add(
-            rng.randint(1, 5),
+            rng.randint(1, 5) + received,
             T.REQUEST_CORRECTION,
             CW,
             lambda run, r=received, p=period: _correction_payload(run, r, p),
             State.AWAITING_CORRECTION,
         )
         if outcome is Outcome.CLOSED_NO_CORRECTION:
-            plan.add(
-                received + period + rng.randint(1, 3), T.CORRECTION_LAPSED, CW, None, State.CLOSED
-            )
+            plan.add(period + rng.randint(1, 3), T.CORRECTION_LAPSED, CW, None, State.CLOSED)
             return _finish_closed(plan, case)
         plan.add(
             received + rng.randint(2, period - 2),
@@ -1232,15 +1231,16 @@ def _handle(plan: _Plan, case: CaseSpec) -> None:
         )
     if case.has("fee_paid") or case.has("fee_lapsed"):
         transit = rng.choice((0, 0, 2))
+        # recorded on the day the applicant receives the notice, sent `transit` days before
         plan.add(
-            rng.randint(1, 3),
+            rng.randint(1, 3) + transit,
             T.ISSUE_FEE_NOTICE,
             CW,
             lambda run, t=transit: _fee_payload(run, t),
             State.AWAITING_FEE,
         )
         if case.has("fee_lapsed"):
-            plan.add(transit + 21 + rng.randint(0, 3), T.FEE_LAPSED, CW, None, State.CLOSED)
+            plan.add(21 + rng.randint(0, 3), T.FEE_LAPSED, CW, None, State.CLOSED)
             return
         plan.add(
             transit + rng.randint(2, 12),
@@ -1401,8 +1401,8 @@ def _correction_payload(run: _Run, received: int, period: int) -> dict[str, Any]
         "guidance": "您的申请未能明确所需信息的内容，请补充信息的名称、文号、形成时间或其他特征性描述，"
         "以便本机关检索",
         "period_workdays": period,
-        "sent_on": run.day,
-        "received_on": run.calendar.add_workdays(run.day, received) if received else None,
+        "sent_on": run.calendar.add_workdays(run.day, -received) if received else run.day,
+        "received_on": run.day if received else None,
     }
 
 
@@ -1481,8 +1481,8 @@ def _fee_payload(run: _Run, transit: int) -> dict[str, Any]:
     return {
         "basis": "per_item" if per_item else "per_page",
         "quantity": 12 + run.case.id % 9 if per_item else 80 + (run.case.id * 37) % 300,
-        "sent_on": run.day,
-        "received_on": run.calendar.add_workdays(run.day, transit),
+        "sent_on": run.calendar.add_workdays(run.day, -transit) if transit else run.day,
+        "received_on": run.day,
     }
 
 
@@ -1759,6 +1759,7 @@ class _Seeder:
                 "delivery_requested": ways.get(channel, "邮寄"),
             },
             self.staff(run.spec.agency, Role.REGISTRAR, run),
+            as_of=run.day,
         )
         return registered.case
 

@@ -207,6 +207,10 @@ class ReplyClockFacts:
     pauses: tuple[ClockPause, ...] = ()
     extensions: tuple[Extension, ...] = ()
     deferral: Deferral | None = None
+    #: what the start date is when it is not the receipt (a reopened case's new round)
+    start_label: str = ""
+    #: a date a review decision or judgment set for the new reply; it replaces the period
+    ordered_due: date | None = None
 
 
 # --- results --------------------------------------------------------------------------------
@@ -245,6 +249,7 @@ class StepKind(StrEnum):
     EXTENSION = "extension"
     DEFERRAL = "deferral"
     DUE = "due"
+    ORDERED = "ordered"
     PROVISIONAL = "provisional"
 
 
@@ -521,45 +526,125 @@ def _run(cal: WorkdayCalendar, start: date, n: int, pauses: list) -> _Run:
     return run
 
 
+@dataclass(frozen=True, slots=True)
+class ReplySummary:
+    """The reply period's dates without the explanation: what the case row stores."""
+
+    due: date | None
+    provisional: bool
+    projected_due: date | None
+    paused_since: date | None
+    remaining_workdays: int
+    waiting_for_correction: bool
+
+
+@dataclass
+class _Computed:
+    start: date
+    total: int
+    run: _Run
+    statutory_due: date | None
+    due: date | None
+    projected: date | None
+    provisional: bool
+    last_counted: date
+
+
+def _compute(cal: WorkdayCalendar, facts: ReplyClockFacts, policy: ClockPolicy) -> _Computed | None:
+    """The reply period's arithmetic; None while a correction is awaited (Art 30)."""
+    start = facts.receipt
+    if facts.correction_requested_on is not None:
+        if facts.correction_received_on is None:
+            return None
+        start = facts.correction_received_on
+    fee_pauses = policy.fee_window_pauses_clock
+    pauses = [p for p in facts.pauses if fee_pauses or p.kind is not PauseKind.FEE]
+    total = REPLY_WORKDAYS + sum(e.workdays for e in facts.extensions)
+    run = _run(cal, start, total, _merged_pauses(pauses, start))
+    due, projected = run.due, run.projected
+    last_counted = due or projected or (run.counted[-1][1] if run.counted else start)
+    provisional = cal.is_provisional(start, last_counted)
+    deferral = facts.deferral
+    if deferral is not None:
+        # Art 35: the date set must be later than the period as it stood when it was set. A
+        # consultation begun afterwards may still carry the statutory date past it: the later
+        # of the two is the due date, so a deferral never shortens the time the law gives.
+        decided = deferral.decided_on
+        earlier = [p for p in pauses if p.start <= decided]
+        at_decision = _run(
+            cal,
+            start,
+            REPLY_WORKDAYS + sum(e.workdays for e in facts.extensions if e.approved_on <= decided),
+            _merged_pauses(earlier, start),
+        ).due
+        if at_decision is not None and deferral.until <= at_decision:
+            raise ClockError(
+                f"延迟答复期限{zh_date(deferral.until)}须晚于法定答复期限{zh_date(at_decision)}",
+                field="deferral.until",
+            )
+        due = max(deferral.until, due) if due is not None else deferral.until
+        projected = max(deferral.until, projected) if projected is not None else None
+        provisional = provisional and due != deferral.until
+    if facts.ordered_due is not None:
+        due, projected, provisional = facts.ordered_due, None, False
+    return _Computed(start, total, run, run.due, due, projected, provisional, last_counted)
+
+
+def reply_summary(
+    cal: WorkdayCalendar, facts: ReplyClockFacts, policy: ClockPolicy | None = None
+) -> ReplySummary:
+    """The dates of :func:`reply_deadline`, validated, without building the explanation."""
+    _validate(facts)
+    computed = _compute(cal, facts, policy or DEFAULT_POLICY)
+    if computed is None:
+        return ReplySummary(None, False, None, None, REPLY_WORKDAYS, True)
+    run = computed.run
+    return ReplySummary(
+        computed.due,
+        computed.provisional,
+        computed.projected,
+        run.paused_since if computed.due is None else None,
+        run.remaining if computed.due is None else 0,
+        False,
+    )
+
+
 def reply_deadline(
     cal: WorkdayCalendar, facts: ReplyClockFacts, policy: ClockPolicy | None = None
 ) -> Deadline:
     """答复期限: 20 working days after receipt (Art 33), restarted by a correction (Art 30),
     with consultation (and, by policy, fee) pauses left out, extensions added and an Art 35
-    deferral applied."""
-    policy = policy or DEFAULT_POLICY
+    deferral applied — with its derivation, step by step."""
     _validate(facts)
-    steps: list[Step] = [
-        Step(
-            StepKind.START,
-            facts.receipt,
-            facts.receipt,
-            f"收到申请之日：{zh_date(facts.receipt, weekday=True)}，当日不计入（第三十一条、第三十三条）",
-        )
-    ]
-    start = facts.receipt
-    if facts.correction_requested_on is not None:
-        requested = facts.correction_requested_on
-        if facts.correction_received_on is None:
-            steps.append(
-                Step(
-                    StepKind.WAITING,
-                    requested,
-                    None,
-                    f"{zh_date(requested)}发出补正告知书，等待申请人补正；"
-                    "答复期限自收到补正后的申请之日起计算（第三十条）",
-                )
-            )
-            return Deadline(
-                DeadlineKind.REPLY,
+    computed = _compute(cal, facts, policy or DEFAULT_POLICY)
+    start_text = (
+        f"{facts.start_label}：{zh_date(facts.receipt, weekday=True)}，当日不计入"
+        if facts.start_label
+        else f"收到申请之日：{zh_date(facts.receipt, weekday=True)}，当日不计入（第三十一条、第三十三条）"
+    )
+    steps: list[Step] = [Step(StepKind.START, facts.receipt, facts.receipt, start_text)]
+    requested = facts.correction_requested_on
+    if computed is None:
+        steps.append(
+            Step(
+                StepKind.WAITING,
+                requested,
                 None,
-                False,
-                tuple(steps),
-                cal.version,
-                workdays=REPLY_WORKDAYS,
-                remaining_workdays=REPLY_WORKDAYS,
+                f"{zh_date(requested)}发出补正告知书，等待申请人补正；"
+                "答复期限自收到补正后的申请之日起计算（第三十条）",
             )
-        start = facts.correction_received_on
+        )
+        return Deadline(
+            DeadlineKind.REPLY,
+            None,
+            False,
+            tuple(steps),
+            cal.version,
+            workdays=REPLY_WORKDAYS,
+            remaining_workdays=REPLY_WORKDAYS,
+        )
+    start, run, total = computed.start, computed.run, computed.total
+    if requested is not None:
         steps.append(
             Step(
                 StepKind.RESTART,
@@ -569,14 +654,6 @@ def reply_deadline(
                 "答复期限自该日重新计算，当日不计入（第三十条）",
             )
         )
-
-    pauses = [
-        p for p in facts.pauses if p.kind is not PauseKind.FEE or policy.fee_window_pauses_clock
-    ]
-    extension_days = sum(e.workdays for e in facts.extensions)
-    total = REPLY_WORKDAYS + extension_days
-    run = _run(cal, start, total, _merged_pauses(pauses, start))
-
     weekends = 0
     day_one_pending = True
     for after, through in run.counted:
@@ -613,8 +690,9 @@ def reply_deadline(
     if weekends:
         steps.append(_weekend_step(weekends))
 
-    due = run.due
-    if due is None:
+    extension_days = total - REPLY_WORKDAYS
+    statutory = computed.statutory_due
+    if statutory is None:
         left = f"尚余{run.remaining}个工作日"
         if run.projected is not None:
             left += f"；如暂停至最迟结束日，答复期限为{zh_date(run.projected, weekday=True)}"
@@ -624,42 +702,45 @@ def reply_deadline(
             f"（{REPLY_WORKDAYS}个工作日加延长{extension_days}个工作日）" if extension_days else ""
         )
         steps.append(
-            Step(StepKind.DUE, due, due, f"答复期限届满：{zh_date(due, weekday=True)}，{ordinal}")
-        )
-    last_counted = due or run.projected or (run.counted[-1][1] if run.counted else start)
-    provisional = cal.is_provisional(start, last_counted)
-
-    if facts.deferral is not None:
-        deferral = facts.deferral
-        if due is not None and deferral.until <= due:
-            raise ClockError(
-                f"延迟答复期限{zh_date(deferral.until)}须晚于法定答复期限{zh_date(due)}",
-                field="deferral.until",
+            Step(
+                StepKind.DUE,
+                statutory,
+                statutory,
+                f"答复期限届满：{zh_date(statutory, weekday=True)}，{ordinal}",
             )
+        )
+    deferral = facts.deferral
+    if deferral is not None:
+        text = (
+            f"{zh_date(deferral.decided_on)}依第三十五条确定延迟答复的合理期限："
+            f"{zh_date(deferral.until, weekday=True)}"
+        )
+        if computed.due != deferral.until:
+            text += f"；其后征求意见等期间使法定期限晚于该日，以{zh_date(computed.due)}为准"
+        steps.append(Step(StepKind.DEFERRAL, deferral.until, deferral.until, text))
+    if facts.ordered_due is not None:
         steps.append(
             Step(
-                StepKind.DEFERRAL,
-                deferral.until,
-                deferral.until,
-                f"{zh_date(deferral.decided_on)}依第三十五条确定延迟答复的合理期限："
-                f"{zh_date(deferral.until, weekday=True)}",
+                StepKind.ORDERED,
+                facts.ordered_due,
+                facts.ordered_due,
+                f"复议决定或判决确定的重新答复期限：{zh_date(facts.ordered_due, weekday=True)}，"
+                "以该期限为准",
             )
         )
-        due, provisional = deferral.until, False
-        run.paused_since, run.projected = None, None
-
-    if provisional:
-        steps.append(_provisional_step(cal, start, last_counted))
+    if computed.provisional:
+        steps.append(_provisional_step(cal, start, computed.last_counted))
+    paused = computed.due is None
     return Deadline(
         DeadlineKind.REPLY,
-        due,
-        provisional,
+        computed.due,
+        computed.provisional,
         tuple(steps),
         cal.version,
         workdays=total,
-        remaining_workdays=run.remaining if due is None else 0,
-        paused_since=run.paused_since,
-        projected_due=run.projected,
+        remaining_workdays=run.remaining if paused else 0,
+        paused_since=run.paused_since if paused else None,
+        projected_due=computed.projected,
     )
 
 
@@ -669,10 +750,8 @@ def reply_due(
     """Only the date of :func:`reply_deadline`, without the derivation: for bulk recomputes.
 
     It trusts its facts: they are validated when they are recorded (the case engine goes through
-    :func:`reply_deadline`), and a bulk recompute of a million cases should not check them again.
+    :func:`reply_summary`), and a bulk recompute of a million cases should not check them again.
     """
-    if facts.deferral is not None:
-        return facts.deferral.until
     start = facts.receipt
     if facts.correction_requested_on is not None:
         start = facts.correction_received_on
@@ -681,11 +760,12 @@ def reply_due(
     total = REPLY_WORKDAYS
     for extension in facts.extensions:
         total += extension.workdays
-    if not facts.pauses:
+    if facts.ordered_due is not None:
+        return facts.ordered_due
+    if not facts.pauses and facts.deferral is None:
         return cal.add_workdays(start, total)
-    fee_pauses = (policy or DEFAULT_POLICY).fee_window_pauses_clock
-    pauses = [p for p in facts.pauses if fee_pauses or p.kind is not PauseKind.FEE]
-    return _run(cal, start, total, _merged_pauses(pauses, start)).due
+    computed = _compute(cal, facts, policy or DEFAULT_POLICY)
+    return computed.due if computed else None
 
 
 _STEP_ORDER = {kind: order for order, kind in enumerate(StepKind)}

@@ -1,6 +1,6 @@
 """SQLModel tables. Importing this package registers every table."""
 
-from gkcase.models.calendar import CalendarDayMark, CalendarNotice
+from gkcase.models.calendar import CalendarDayMark, CalendarNotice, CalendarRevision
 from gkcase.models.case import (
     Applicant,
     ApplicantType,
@@ -21,6 +21,7 @@ __all__ = [
     "ApplicantType",
     "CalendarDayMark",
     "CalendarNotice",
+    "CalendarRevision",
     "Case",
     "CaseEvent",
     "Consultation",

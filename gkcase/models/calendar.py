@@ -37,3 +37,13 @@ class CalendarDayMark(SQLModel, table=True):
     marked_by: str = Field(max_length=100)
     revoked_at: datetime | None = None
     revoked_by: str | None = Field(default=None, max_length=100)
+
+
+class CalendarRevision(SQLModel, table=True):
+    """One row, bumped by every load, mark and unmark: workers rebuild their cached calendar
+    when it moves, with one indexed read instead of scanning the calendar tables."""
+
+    __tablename__ = "calendar_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = 0

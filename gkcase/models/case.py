@@ -192,7 +192,8 @@ class CaseEvent(SQLModel, table=True):
     to_state: str = Field(max_length=30)
     actor_id: int | None = Field(default=None, foreign_key="app_user.id")
     actor_name: str = Field(default="", max_length=60)
-    at: datetime
+    on: date  # the business date: the day the action legally took place (Beijing)
+    at: datetime  # when it was recorded (UTC)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))

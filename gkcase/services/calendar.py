@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from gkcase.calendar.arrangement import DayOverride, YearArrangement, parse_arrangement
 from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.errors import ValidationError
-from gkcase.models.calendar import CalendarDayMark, CalendarNotice
+from gkcase.models.calendar import CalendarDayMark, CalendarNotice, CalendarRevision
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple, WorkdayCalendar] = {}
+#: engine -> (revision, calendar): one calendar per database, rebuilt when its revision moves
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _now() -> datetime:
@@ -49,6 +53,7 @@ def load_notice(
     )
     session.add(row)
     session.flush()
+    _bump(session)
     return row, True
 
 
@@ -75,6 +80,7 @@ def mark_day(session: Session, override: DayOverride, *, marked_by: str) -> Cale
     )
     session.add(row)
     session.flush()
+    _bump(session)
     return row
 
 
@@ -97,7 +103,19 @@ def _revoke(session: Session, day: date, revoked_by: str) -> CalendarDayMark | N
         row.revoked_by = revoked_by
         session.add(row)
         session.flush()
+        _bump(session)
     return row
+
+
+def _bump(session: Session) -> None:
+    """Move the calendar's revision (creating its one row the first time)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(CalendarRevision).values(id=1, value=0).on_conflict_do_nothing())
+    session.execute(
+        update(CalendarRevision)
+        .where(CalendarRevision.id == 1)
+        .values(value=CalendarRevision.value + 1)
+    )
 
 
 def active_marks(session: Session) -> list[CalendarDayMark]:
@@ -122,23 +140,24 @@ def notices_in_force(session: Session) -> list[CalendarNotice]:
 def current_calendar(session: Session) -> WorkdayCalendar:
     """The calendar in force: the package, the latest notice per year, the active marks.
 
-    Built once per state of the stored data and shared (it is read-only and thread-safe).
+    Built once per database and revision and shared (it is read-only and thread-safe); finding
+    it costs one read of the revision row.
     """
+    revision = (
+        session.exec(select(CalendarRevision.value).where(CalendarRevision.id == 1)).first() or 0
+    )
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    with _cache_lock:
+        cached = _cache.get(engine)
+    if cached is not None and cached[0] == revision:
+        return cached[1]
     notices = notices_in_force(session)
     marks = active_marks(session)
-    key = (
-        tuple((n.id, n.sha256) for n in notices),
-        tuple((m.id, m.day, m.working) for m in marks),
-    )
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
     calendar = WorkdayCalendar(
         [parse_arrangement(json.loads(n.payload)) for n in notices],
         [DayOverride(day=m.day, working=m.working, name=m.name, reason=m.reason) for m in marks],
     )
     with _cache_lock:
-        _cache.clear()
-        _cache[key] = calendar
+        _cache[engine] = (revision, calendar)
     return calendar

@@ -19,18 +19,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from gkcase.calendar.clock import (
+    FEE_PAYMENT_WORKDAYS,
     Channel,
     ClockPolicy,
     correction_period_deadline,
     fee_payment_deadline,
     receipt_date,
 )
+from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.errors import GkcaseError, ValidationError
 from gkcase.fees import FeeBasis, per_item_fee, per_page_fee
 from gkcase.models import (
@@ -155,19 +157,34 @@ def _identity_key(id_type: str, id_number: str) -> str:
 
 
 def _check_identity(applicant: ApplicantIn) -> None:
-    from stdnum.cn import ric, uscc
-    from stdnum.exceptions import ValidationError as StdnumError
+    """Check an identity number's form and check digit (GB 11643 / GB 32100).
 
-    checks = {"居民身份证": ric, "统一社会信用代码": uscc}
-    validator = checks.get(applicant.id_type)
-    if validator is None or not applicant.id_number:
+    The 居民身份证 check is deliberately not python-stdnum's full ``validate``: that one also
+    requires the area code to have existed in the holder's birth year, but a card carries the code
+    in force when it was issued, so real numbers fail it. Format, birth date and the ISO 7064
+    check digit are what can be known.
+    """
+    from stdnum.cn import ric, uscc
+
+    number = applicant.id_number.strip().upper()
+    if not number:
         return
-    try:
-        validator.validate(applicant.id_number)
-    except StdnumError:
-        raise ValidationError(
-            f"{applicant.id_type}号码校验不通过", field="applicant.id_number"
-        ) from None
+    field = "applicant.id_number"
+    if applicant.id_type == "居民身份证":
+        if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+            raise ValidationError("居民身份证号码应为18位（最后一位可为X）", field=field)
+        try:
+            ric.get_birth_date(number)
+            check = ric.calc_check_digit(number)
+        except Exception:  # any failure inside the library means the number is malformed
+            raise ValidationError("居民身份证号码中的出生日期无效", field=field) from None
+        if check != number[17]:
+            raise ValidationError("居民身份证号码校验位不符", field=field)
+    elif applicant.id_type == "统一社会信用代码":
+        try:
+            uscc.validate(number)
+        except Exception:
+            raise ValidationError("统一社会信用代码校验不通过", field=field) from None
 
 
 def _lock_counter(session: Session, agency_id: int, year: int, kind: str) -> None:
@@ -195,11 +212,23 @@ def next_number(session: Session, agency_id: int, year: int, kind: str) -> int:
 
 
 def register(
-    session: Session, agency_id: int, data: RegistrationIn | Mapping[str, Any], actor: User
+    session: Session,
+    agency_id: int,
+    data: RegistrationIn | Mapping[str, Any],
+    actor: User,
+    *,
+    as_of: date | None = None,
 ) -> Registered:
-    """Register an application; a repeated idempotency key returns the earlier case."""
+    """Register an application; a repeated idempotency key returns the earlier case.
+
+    ``as_of`` is the business date of the registration (default: today in Beijing), as for
+    :func:`fire` — a paper application entered late keeps the dates it really had.
+    """
+    as_of = as_of or china_today()
     if not isinstance(data, RegistrationIn):
         data = payloads.validate_model(RegistrationIn, data)
+    for name in ("arrived_on", "signed_for_on", "confirmed_on"):
+        _not_future(getattr(data, name), as_of, name)
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise NotFound("机关不存在", field="agency_id")
@@ -258,8 +287,11 @@ def register(
         "receipt_rule": receipt.rule,
         "applicant_id": applicant.id,
     }
-    _append_event(session, case, "register", None, case.state, actor, payload, "")
-    _recompute(session, case, agency, china_today())
+    cal = current_calendar(session)
+    timeline = fold([("register", payload)])
+    _recompute(case, agency, timeline, cal, as_of)
+    _append_event(session, case, "register", None, case.state, actor, payload, "", None, as_of)
+    session.flush()
     return Registered(case, False, receipt.needs)
 
 
@@ -312,37 +344,53 @@ def fire(
         raise ValidationError(f"没有“{trigger}”这一操作", field="trigger") from None
     as_of = as_of or china_today()
     # The first statement writes: it takes the case's lock and refuses a stale version.
-    bumped = session.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.version == expected_version)
-        .values(version=Case.version + 1)
-    ).rowcount
-    case = session.get(Case, case_id)
+    bumped = session.execute(_BUMP_VERSION, {"case_id": case_id, "version": expected_version})
+    case = session.get(Case, case_id, populate_existing=True)
     if case is None or case.agency_id not in _visible_agencies(session, actor, write=True):
         raise NotFound("案件不存在", field="case_id")
-    if not bumped:
+    if not bumped.rowcount:
         raise _stale(session, case, expected_version)
-    session.refresh(case)
     agency = session.get(Agency, case.agency_id)
     parsed = payloads.parse_payload(trigger, payload)
-    events = _events(session, case.id)
-    timeline = fold((e.trigger, json.loads(e.payload)) for e in events)
-    facts = _facts(session, case, agency, timeline, as_of)
+    for name, value in parsed:
+        if isinstance(value, date) and name not in payloads.FORWARD_DATES:
+            _not_future(value, as_of, name)
+    cal = current_calendar(session)
+    timeline = fold(_event_pairs(session, case.id))
+    facts = _facts(
+        session, case, agency, timeline, cal, as_of, with_delivery=trigger is Trigger.ARCHIVE
+    )
     before = _snapshot(case)
     source = State(case.state)
     target = machine.fire(source, trigger, _roles(actor), facts)
     stored, reason = _EFFECTS[trigger](
-        _Context(session, case, agency, actor, timeline, facts, as_of), parsed
+        _Context(session, case, agency, actor, timeline, facts, as_of, cal), parsed
     )
     case.state = target.value
     case.updated_at = _now()
-    session.add(case)
-    session.flush()
+    _recompute(case, agency, timeline.apply(trigger.value, stored), cal, as_of)
     event = _append_event(
-        session, case, trigger.value, source.value, target.value, actor, stored, reason, before
+        session,
+        case,
+        trigger.value,
+        source.value,
+        target.value,
+        actor,
+        stored,
+        reason,
+        before,
+        as_of,
     )
-    _recompute(session, case, agency, as_of)
+    session.flush()
     return Fired(case, event)
+
+
+_BUMP_VERSION = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("case_id"))
+    .where(Case.__table__.c.version == bindparam("version"))
+    .values(version=Case.__table__.c.version + 1)
+)
 
 
 def _stale(session: Session, case: Case, expected: int) -> StaleCase:
@@ -351,7 +399,8 @@ def _stale(session: Session, case: Case, expected: int) -> StaleCase:
     ).first()
     if last is None:
         return StaleCase("案件已被他人修改，请刷新后重试")
-    when = last.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    at = last.at if last.at.tzinfo else last.at.replace(tzinfo=UTC)
+    when = at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     message = f"案件已被{last.actor_name or '他人'}于{when}处理（{_trigger_zh(last.trigger)}），请刷新后重试"
     return StaleCase(message, actor=last.actor_name, at=last.at)
 
@@ -372,11 +421,20 @@ class _Context:
     timeline: Timeline
     facts: CaseFacts
     as_of: date
+    cal: WorkdayCalendar
 
 
 def _facts(
-    session: Session, case: Case, agency: Agency, timeline: Timeline, as_of: date
+    session: Session,
+    case: Case,
+    agency: Agency,
+    timeline: Timeline,
+    cal: WorkdayCalendar,
+    as_of: date,
+    *,
+    with_delivery: bool = True,
 ) -> CaseFacts:
+    """The guards' view of a case; the delivery look-up only when a guard will read it."""
     decision = json.loads(case.decision)
     problem = None
     legal_review_required = False
@@ -389,8 +447,12 @@ def _facts(
             problem = f"答复决定不完整：{exc}"
     fee_due = None
     if timeline.fees and timeline.fees[-1].paid_on is None:
-        fee_due = fee_payment_deadline(_calendar(session), timeline.fees[-1].received_on).due
-    delivered = session.exec(select(Delivery.id).where(Delivery.case_id == case.id)).first()
+        fee_due = cal.add_workdays(timeline.fees[-1].received_on, FEE_PAYMENT_WORKDAYS)
+    delivered = (
+        session.exec(select(Delivery.id).where(Delivery.case_id == case.id)).first()
+        if with_delivery
+        else None
+    )
     return CaseFacts(
         as_of=as_of,
         correction_requested=timeline.correction_requested_on is not None,
@@ -410,10 +472,6 @@ def _facts(
         ),
         delivered=delivered is not None,
     )
-
-
-def _calendar(session: Session):
-    return current_calendar(session)
 
 
 def policy_of(agency: Agency) -> ClockPolicy:
@@ -457,7 +515,7 @@ def _assign(ctx: _Context, p: payloads.Assign) -> tuple[dict, str]:
 
 
 def _request_correction(ctx: _Context, p: payloads.RequestCorrection) -> tuple[dict, str]:
-    cal = _calendar(ctx.session)
+    cal = ctx.cal
     sent_on = p.sent_on or ctx.as_of
     _not_before(sent_on, ctx.case.receipt_date, "sent_on", "收到申请之日")
     period = p.period_workdays or ctx.agency.correction_period_workdays
@@ -529,11 +587,7 @@ def _consult(ctx: _Context, p: payloads.Consult) -> tuple[dict, str]:
         matters=p.matters,
         sent_on=sent_on,
         party_received_on=p.party_received_on,
-        window_due=(
-            _calendar(ctx.session).add_workdays(p.party_received_on, 15)
-            if p.party_received_on
-            else None
-        ),
+        window_due=(ctx.cal.add_workdays(p.party_received_on, 15) if p.party_received_on else None),
     )
     ctx.session.add(row)
     ctx.session.flush()
@@ -552,7 +606,7 @@ def _consultation_done(ctx: _Context, p: payloads.ConsultationDone) -> tuple[dic
     if received is not None:
         _not_before(received, row.sent_on, "party_received_on", "发出日期")
         row.party_received_on = received
-        row.window_due = _calendar(ctx.session).add_workdays(received, 15)
+        row.window_due = ctx.cal.add_workdays(received, 15)
     if p.opinion is payloads.Opinion.SILENT:
         # Art 32 / Art 34: silence only counts once the 15 working days have run out.
         if row.window_due is None:
@@ -593,7 +647,7 @@ def _issue_fee_notice(ctx: _Context, p: payloads.IssueFeeNotice) -> tuple[dict, 
         quote = per_page_fee(p.quantity)
     if quote.total <= 0:
         raise ValidationError("按此数量不收费，无须发出收费通知", field="quantity")
-    window_due = fee_payment_deadline(_calendar(ctx.session), received_on).due
+    window_due = fee_payment_deadline(ctx.cal, received_on).due
     bands = [dataclasses.asdict(band) for band in quote.bands]
     ctx.session.add(
         FeeNotice(
@@ -718,6 +772,7 @@ def _sign(ctx: _Context, p: payloads.Sign) -> tuple[dict, str]:
 
 def _deliver(ctx: _Context, p: payloads.Deliver) -> tuple[dict, str]:
     _not_before(p.delivered_on, ctx.case.replied_on, "delivered_on", "签发日期")
+    _not_before(p.posted_on, ctx.case.replied_on, "posted_on", "签发日期")
     if p.method is payloads.DeliveryMethod.POST:
         if p.posted_on is None:
             raise ValidationError("邮寄送达须填写交邮日期", field="posted_on")
@@ -811,6 +866,12 @@ _EFFECTS: dict[Trigger, Effect] = {
 assert set(_EFFECTS) == set(Trigger), "every trigger needs its effect"
 
 
+def _not_future(value: date | None, as_of: date, field: str) -> None:
+    """A date something happened cannot be later than the day it is recorded for."""
+    if value is not None and value > as_of:
+        raise ValidationError(f"不能晚于办理日期（{as_of.isoformat()}）", field=field)
+
+
 def _not_before(value: date | None, floor: date | None, field: str, floor_name: str) -> None:
     if value is not None and floor is not None and value < floor:
         raise ValidationError(f"不能早于{floor_name}（{floor.isoformat()}）", field=field)
@@ -823,32 +884,33 @@ def _not_before(value: date | None, floor: date | None, field: str, floor_name: 
 _IN_REVIEW = (State.REGISTERED, State.REVIEWING)
 
 
-def _recompute(session: Session, case: Case, agency: Agency, as_of: date) -> None:
-    cal = _calendar(session)
-    timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
+def _recompute(
+    case: Case, agency: Agency, timeline: Timeline, cal: WorkdayCalendar, as_of: date
+) -> None:
+    """Write the clock's dates on the case row (kept there for indexing)."""
     state = State(case.state)
-    view = clock_view(timeline, cal, policy_of(agency), as_of, in_review=state in _IN_REVIEW)
+    view = clock_view(
+        timeline, cal, policy_of(agency), as_of, in_review=state in _IN_REVIEW, explain=False
+    )
     case.calendar_version = cal.version
-    if view.reply is None:
+    summary = view.summary
+    if summary is None:
         case.reply_due = case.projected_due = None
         case.due_provisional = False
     else:
-        case.reply_due = view.reply.due
-        case.projected_due = view.reply.projected_due
-        case.due_provisional = view.reply.provisional
+        case.reply_due = summary.due
+        case.projected_due = summary.projected_due
+        case.due_provisional = summary.provisional
     case.next_window_due = view.next_window_due if state.is_open else None
     case.clock_status = view.status if state.is_open else "stopped"
-    session.add(case)
-    session.flush()
 
 
 def clock_of(session: Session, case: Case, as_of: date | None = None):  # noqa: ANN201
     """The case's reply deadline with its explanation (a Deadline), or None before receipt."""
     agency = session.get(Agency, case.agency_id)
-    timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
     return clock_view(
-        timeline,
-        _calendar(session),
+        fold(_event_pairs(session, case.id)),
+        current_calendar(session),
         policy_of(agency),
         as_of or china_today(),
         in_review=State(case.state) in _IN_REVIEW,
@@ -895,6 +957,19 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+_EVENT_PAIRS = (
+    select(CaseEvent.__table__.c.trigger, CaseEvent.__table__.c.payload)
+    .where(CaseEvent.__table__.c.case_id == bindparam("case_id"))
+    .order_by(CaseEvent.__table__.c.seq)
+)
+
+
+def _event_pairs(session: Session, case_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """(trigger, payload) of a case's events, oldest first: all the clock needs."""
+    rows = session.execute(_EVENT_PAIRS, {"case_id": case_id})
+    return [(trigger, json.loads(payload)) for trigger, payload in rows]
+
+
 def _events(session: Session, case_id: int) -> list[CaseEvent]:
     return list(
         session.exec(
@@ -932,6 +1007,7 @@ def _event_hash(event: CaseEvent) -> str:
             "to": event.to_state,
             "actor_id": event.actor_id,
             "actor_name": event.actor_name,
+            "on": event.on.isoformat(),
             "at": event.at.astimezone(UTC).isoformat() if event.at.tzinfo else event.at.isoformat(),
             "payload": event.payload,
             "reason": event.reason,
@@ -951,15 +1027,12 @@ def _append_event(
     actor: User,
     payload: Mapping[str, Any],
     reason: str,
-    before: Mapping[str, Any] | None = None,
+    before: Mapping[str, Any] | None,
+    on: date,
 ) -> CaseEvent:
-    last = session.exec(
-        select(CaseEvent.seq, CaseEvent.hash)
-        .where(CaseEvent.case_id == case.id)
-        .order_by(col(CaseEvent.seq).desc())
-        .limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    """Add the next event of the chain. Its predecessor is the head kept on the case row, which
+    the caller holds locked (version bump or new case), so no other writer can interleave."""
+    seq, prev = case.event_count + 1, case.last_event_hash or GENESIS
     after = _snapshot(case)
     changes = {
         name: [before[name], after[name]]
@@ -974,6 +1047,7 @@ def _append_event(
         to_state=target,
         actor_id=actor.id,
         actor_name=actor.full_name,
+        on=on,
         at=_now().replace(microsecond=0),
         payload=_json(payload),
         reason=reason or "",
@@ -984,8 +1058,6 @@ def _append_event(
     event.hash = _event_hash(event)
     session.add(event)
     case.event_count, case.last_event_hash = seq, event.hash
-    session.add(case)
-    session.flush()
     return event
 
 
@@ -1061,8 +1133,8 @@ def permitted(session: Session, case: Case, actor: User, as_of: date | None = No
     if case.agency_id != actor.agency_id:
         return []
     agency = session.get(Agency, case.agency_id)
-    timeline = fold((e.trigger, json.loads(e.payload)) for e in _events(session, case.id))
-    facts = _facts(session, case, agency, timeline, as_of)
+    cal = current_calendar(session)
+    facts = _facts(session, case, agency, fold(_event_pairs(session, case.id)), cal, as_of)
     return machine.available_events(State(case.state), _roles(actor), facts)
 
 

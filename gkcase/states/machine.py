@@ -9,12 +9,11 @@ no signature without legal approval), a role check is policy. Guards look only a
 :class:`CaseFacts`, a plain snapshot the service layer builds, so this module stays pure.
 
 The machine itself is a single shared :class:`transitions.Machine` with no auto transitions and
-invalid triggers raising; each firing borrows it with a throw-away model.
+invalid triggers raising; each firing runs its event on a throw-away model.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -335,7 +334,8 @@ RULES: tuple[Rule, ...] = (
     _rule(T.EXTEND, WORKING_STATES, None, [H], "延长答复期限", extension_left,
           within_reply_period),
     _rule(T.DEFER, S.HANDLING, None, [H], "确定延迟答复期限", reasons_requested_first),
-    _rule(T.DRAFT_DECISION, S.HANDLING, S.DRAFTING, [C], "拟定答复", no_open_consultation),
+    _rule(T.DRAFT_DECISION, (S.HANDLING, S.DRAFTING), S.DRAFTING, [C], "拟定答复",
+          no_open_consultation),
     # 答复 reply
     _rule(T.SUBMIT_FOR_LEGAL_REVIEW, S.DRAFTING, S.LEGAL_REVIEW, [C], "提交法制审核",
           decision_complete, needs_legal_review),
@@ -350,7 +350,8 @@ RULES: tuple[Rule, ...] = (
     _rule(T.ARCHIVE, S.DELIVERED, S.ARCHIVED, [R, C], "归档", delivery_recorded),
     _rule(T.ARCHIVE, S.CLOSED, S.ARCHIVED, [R, C], "归档"),
     _rule(T.WITHDRAW, _OPEN, S.CLOSED, [R, C], "申请人撤回申请"),
-    _rule(T.REOPEN, S.ARCHIVED, S.HANDLING, [H, L], "重新办理（复议决定或判决责令重新答复）"),
+    _rule(T.REOPEN, (S.DELIVERED, S.CLOSED, S.ARCHIVED), S.HANDLING, [H, L],
+          "重新办理（复议决定或判决责令重新答复）"),
     _rule(T.RECORD_REMEDY, FINISHED_STATES, None, [L, H], "登记行政复议或诉讼"),
 )
 # fmt: on
@@ -419,7 +420,6 @@ _machine = Machine(
     send_event=True,
     ignore_invalid_triggers=False,
 )
-_machine_lock = threading.Lock()
 
 
 def check(state: State, trigger: Trigger, roles: Iterable[Role], facts: CaseFacts) -> None:
@@ -441,14 +441,12 @@ def fire(state: State, trigger: Trigger, roles: Iterable[Role], facts: CaseFacts
     """Check, then move: the state the case is in after ``trigger``."""
     check(state, trigger, roles, facts)
     flow = _Flow(state)
-    with _machine_lock:
-        _machine.add_model(flow, initial=state.value)
-        try:
-            flow.trigger(trigger.value, facts=facts)  # type: ignore[attr-defined]
-        except MachineError as exc:  # pragma: no cover - check() has ruled this out
-            raise IllegalTransition(str(exc)) from exc
-        finally:
-            _machine.remove_model(flow)
+    # The shared machine's event moves the throw-away model; the machine itself is not changed
+    # (no add_model/remove_model, which rebinds every trigger), so no lock is needed.
+    try:
+        _machine.events[trigger.value].trigger(flow, facts=facts)
+    except MachineError as exc:  # pragma: no cover - check() has ruled this out
+        raise IllegalTransition(str(exc)) from exc
     return State(flow.state)
 
 

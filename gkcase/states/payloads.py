@@ -204,6 +204,10 @@ class RecordRemedy(_Payload):
     result_on: date | None = None
 
 
+#: Date fields that name a day to come; every other date in a payload is a day something
+#: happened, which cannot be later than the day it is recorded for.
+FORWARD_DATES = frozenset({"until", "due_on"})
+
 T = Trigger
 PAYLOADS: dict[Trigger, type[_Payload]] = {
     T.CONFIRM: Confirm,

@@ -16,10 +16,18 @@ APPLICATION = {
 }
 
 
-def register(org, **changes):
+def register(org, *, as_of=None, **changes):
+    """Register on ``as_of``, by default the latest date the application states."""
     data = {**APPLICATION, **changes}
+    stated = []
+    for key in ("arrived_on", "signed_for_on", "confirmed_on"):
+        try:
+            stated.append(date.fromisoformat(str(data[key])))
+        except (KeyError, ValueError):
+            continue  # absent, or malformed: the service will say which field
+    as_of = as_of or max(stated, default=date(2026, 3, 2))
     with unit_of_work(org.engine) as session:
-        return svc.register(session, org.fgw.id, data, org.user("registrar")).case
+        return svc.register(session, org.fgw.id, data, org.user("registrar"), as_of=as_of).case
 
 
 def fire(org, case_id, trigger, role, payload=None, *, as_of=date(2026, 3, 3), version=None):

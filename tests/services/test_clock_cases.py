@@ -162,7 +162,10 @@ def consult(org, case_id, kind, *, sent, party_received=None, on=None):
     }
     if party_received is not None:
         payload["party_received_on"] = party_received.isoformat()
-    fired = fire(org, case_id, "consult", "caseworker", payload, as_of=on or sent)
+    # recorded once both dates are known: the party's receipt cannot be recorded before it happens
+    fired = fire(
+        org, case_id, "consult", "caseworker", payload, as_of=on or (party_received or sent)
+    )
     return fired.case, stored(fired)["consultation_id"]
 
 
@@ -400,7 +403,7 @@ def test_the_fee_window_runs_from_the_day_after_the_notice_is_received(org):
     # Sent Wed Mar 4, received Fri Mar 6; window from Sat Mar 7, i.e. day 1 = Mon Mar 9:
     # Mar 9–13 (5), 16–20 (10), 23–27 (15), 30, 31 (17), Apr 1, 2, 3 (20) → Fri Apr 3.
     # (Counted from the day the notice was sent it would end Apr 1.)
-    fired = fire(org, case.id, "issue_fee_notice", "caseworker", FEE, as_of=D(2026, 3, 4))
+    fired = fire(org, case.id, "issue_fee_notice", "caseworker", FEE, as_of=D(2026, 3, 6))
     assert stored(fired)["window_due"] == "2026-04-03"
     case = fired.case
     assert (case.state, case.reply_due, case.next_window_due) == (
@@ -423,7 +426,7 @@ def test_the_fee_window_runs_from_the_day_after_the_notice_is_received(org):
 
 def test_payment_resumes_the_clock(org):
     case = handling(org)
-    fire(org, case.id, "issue_fee_notice", "caseworker", FEE, as_of=D(2026, 3, 4))
+    fire(org, case.id, "issue_fee_notice", "caseworker", FEE, as_of=D(2026, 3, 6))
     # Paid Wed Mar 18: pause (Mar 4, Mar 18]; Mar 3, 4 counted (2), 18 left after Mar 18:
     # Mar 19, 20 (2), 23–27 (7), 30, 31 (9), Apr 1, 2, 3 (12), [清明], 7–10 (16), 13, 14 (18)
     # → Apr 14.
@@ -464,7 +467,7 @@ def test_the_fee_pause_is_the_agencys_policy(org):
         session.add(agency)
     case = handling(org)
     # Not paused: the due date stays Mar 30 while the applicant has the notice, and after.
-    case = fire(org, case.id, "issue_fee_notice", "caseworker", FEE, as_of=D(2026, 3, 4)).case
+    case = fire(org, case.id, "issue_fee_notice", "caseworker", FEE, as_of=D(2026, 3, 6)).case
     assert (case.state, case.reply_due, case.clock_status) == ("awaiting_fee", DUE, "running")
     assert case.next_window_due == D(2026, 4, 3)
     case = fire(
@@ -528,13 +531,6 @@ def test_a_deferral_needs_reasons_first_and_a_later_date(org):
     assert not case.due_provisional
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="design doubt: a consultation after an Art 35 deferral that ends past the deferred "
-    "date makes the clock raise (延迟答复期限须晚于法定答复期限), so consultation_done cannot be "
-    "recorded and the case is stuck in consulting; which date should win is a policy question",
-)
 def test_a_consultation_after_a_deferral_can_still_end(org):
     case = handling(org)
     fire(
@@ -559,7 +555,18 @@ def test_a_consultation_after_a_deferral_can_still_end(org):
         {"consultation_id": cid, "opinion": "object"},
         as_of=D(2026, 3, 27),
     )
-    assert fired.case.state == "handling"
+    # The later date wins: a deferral never shortens the time the law gives. Receipt Mon Mar 2;
+    # Mar 3-5 counted (3) before the pause (Mar 5, Mar 27]; 17 left: Mar 30-Apr 3 (5), [清明],
+    # Apr 7-10 (9), 13-17 (14), 20-22 (17) -> Apr 22, later than the deferred Apr 10.
+    case = fired.case
+    assert (case.state, case.reply_due, case.clock_status) == (
+        "handling",
+        D(2026, 4, 22),
+        "deferred",
+    )
+    with unit_of_work(org.engine) as session:
+        explanation = svc.clock_of(session, case, D(2026, 3, 27)).reply.explain()
+    assert "以2026年4月22日为准" in explanation
 
 
 # --- receipt on days that are not ordinary working days ----------------------------------------------

@@ -74,7 +74,8 @@ EXPECTED: dict[Trigger, tuple[dict[State, State | None], frozenset[Role]]] = {
     T.FEE_LAPSED: ({S.AWAITING_FEE: S.CLOSED}, frozenset({CW})),
     T.EXTEND: (dict.fromkeys(PREPARING), frozenset({HEAD})),
     T.DEFER: ({S.HANDLING: None}, frozenset({HEAD})),
-    T.DRAFT_DECISION: ({S.HANDLING: S.DRAFTING}, frozenset({CW})),
+    # drafted in handling; revised in drafting (after 退回重拟 from signing, or before submitting)
+    T.DRAFT_DECISION: ({S.HANDLING: S.DRAFTING, S.DRAFTING: S.DRAFTING}, frozenset({CW})),
     T.SUBMIT_FOR_LEGAL_REVIEW: ({S.DRAFTING: S.LEGAL_REVIEW}, frozenset({CW})),
     T.SUBMIT_FOR_SIGNING: ({S.DRAFTING: S.SIGNING}, frozenset({CW})),
     T.APPROVE: ({S.LEGAL_REVIEW: S.SIGNING}, frozenset({LEGAL})),
@@ -84,7 +85,11 @@ EXPECTED: dict[Trigger, tuple[dict[State, State | None], frozenset[Role]]] = {
     T.DELIVER: ({S.REPLIED: S.DELIVERED}, frozenset({REG, CW})),
     T.ARCHIVE: ({S.DELIVERED: S.ARCHIVED, S.CLOSED: S.ARCHIVED}, frozenset({REG, CW})),
     T.WITHDRAW: (dict.fromkeys(OPEN, S.CLOSED), frozenset({REG, CW})),
-    T.REOPEN: ({S.ARCHIVED: S.HANDLING}, frozenset({HEAD, LEGAL})),
+    # a review decision or judgment may order a new reply once the case has left the office
+    T.REOPEN: (
+        {S.DELIVERED: S.HANDLING, S.CLOSED: S.HANDLING, S.ARCHIVED: S.HANDLING},
+        frozenset({HEAD, LEGAL}),
+    ),
     T.RECORD_REMEDY: (dict.fromkeys(FINISHED), frozenset({LEGAL, HEAD})),
 }
 
