@@ -98,14 +98,17 @@ def _reply(
     slots: tuple[Slot, ...] = (),
 ) -> LetterSpec:
     basis = "；".join(dict.fromkeys(b for o in outcomes for b in OUTCOMES[o].legal_basis))
+    # An outcome no article names (要求确认或重新出具, ❓ legal-reference §6.3) has no legal basis
+    # to cite: requiring one would make its reply impossible to issue.
+    elements = _REPLY if basis else tuple(e for e in _REPLY if e.id != "legal_basis")
     return LetterSpec(
         outcome_kind,
         title,
         "答",
         Recipient.APPLICANT,
-        basis or "《条例》",
+        basis or "未见对应条文（年度报告不予处理-5）❓",
         slots,
-        (*_REPLY, *extra),
+        (*elements, *extra),
         remedy=True,
         outcomes=outcomes,
     )
@@ -122,13 +125,15 @@ _SPECS: tuple[LetterSpec, ...] = (
     LetterSpec("correction_notice", "政府信息公开申请补正告知书", "补", Recipient.APPLICANT,
                "《条例》第三十条",
                (Slot("guidance", "指导和释明"),),
-               (*_APPLICANT, Element("items", "需要补正的事项", "notice.items_text"),
+               (*_APPLICANT, Element("items", "需要补正的事项", "notice.items"),
                 Element("guidance", "指导和释明", "slots.guidance"),
                 Element("period", "补正期限", "notice.period_due"),
                 Element("consequence", "逾期不补正的后果", "notice.consequence"))),
     LetterSpec("reasons_request", "政府信息公开申请说明理由告知书", "说", Recipient.APPLICANT,
                "《条例》第三十五条",
-               (Slot("matters", "需要说明的事项"),),
+               (Slot("matters", "需要说明的事项"),
+                Slot("period", "说明理由的期限（如“10个工作日”）", required=False,
+                     multiline=False)),
                (*_APPLICANT, Element("matters", "需要说明的事项", "slots.matters"),
                 Element("basis", "法律依据", "notice.basis"))),
     LetterSpec("extension_notice", "政府信息公开申请延期答复告知书", "延", Recipient.APPLICANT,
@@ -153,7 +158,9 @@ _SPECS: tuple[LetterSpec, ...] = (
                (Slot("content", "决定公开的政府信息内容"), Slot("reasons", "决定公开的理由")),
                (*_PARTY, Element("content", "决定公开的内容", "slots.content"),
                 Element("reasons", "决定公开的理由", "slots.reasons"),
-                Element("basis", "法律依据", "notice.basis"))),
+                Element("basis", "法律依据", "notice.basis"),
+                Element("remedy", "救济告知", "remedy.text")),
+               remedy=True),  # the third party may challenge the disclosure (S13 Arts 1(三), 11)
     LetterSpec("co_producer_consultation", "政府信息公开征求意见函", "征", Recipient.CO_PRODUCER,
                "《条例》第三十四条",
                (Slot("matters", "征求意见的信息内容"),),

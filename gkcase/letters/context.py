@@ -8,11 +8,13 @@ is saved, and by the tests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from gkcase.calendar.zh import zh_date
+from gkcase.fees import FeeBasis, per_item_fee
 from gkcase.letters.catalogue import LetterSpec, Recipient
 from gkcase.letters.remedy import remedy_clause
 from gkcase.states.outcomes import (
@@ -44,10 +46,47 @@ SILENCE = {
     "third_party": "逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定决定是否公开",
     "co_producer": "逾期未提出意见的，视为同意公开",
 }
+# What the article behind each withholding ground provides, as a reply states it after the
+# citation: 根据《…条例》第十六条第二款的规定，<rule>。Arts 14–16, 32, 36(七), 37 (Appendix A).
+GROUND_RULES = {
+    WithholdingGround.STATE_SECRET: "依法确定为国家秘密的政府信息，不予公开",
+    WithholdingGround.PROHIBITED_BY_LAW: "法律、行政法规禁止公开的政府信息，不予公开",
+    WithholdingGround.SECURITY_STABILITY: (
+        "公开后可能危及国家安全、公共安全、经济安全、社会稳定的政府信息，不予公开"
+    ),
+    WithholdingGround.THIRD_PARTY: (
+        "涉及商业秘密、个人隐私等公开会对第三方合法权益造成损害的政府信息，行政机关不得公开；"
+        "第三方不同意公开且有合理理由的，行政机关不予公开"
+    ),
+    WithholdingGround.INTERNAL_AFFAIRS: (
+        "行政机关的内部事务信息，包括人事管理、后勤管理、内部工作流程等方面的信息，可以不予公开"
+    ),
+    WithholdingGround.PROCESS_INFO: (
+        "行政机关在履行行政管理职能过程中形成的讨论记录、过程稿、磋商信函、请示报告等过程性信息，"
+        "可以不予公开"
+    ),
+    WithholdingGround.ENFORCEMENT_FILE: (
+        "行政机关在履行行政管理职能过程中形成的行政执法案卷信息，可以不予公开"
+    ),
+    WithholdingGround.ADMIN_QUERY: (
+        "所申请公开信息属于工商、不动产登记资料等信息，有关法律、行政法规对信息的获取有特别规定的，"
+        "告知申请人依照有关法律、行政法规的规定办理"
+    ),
+    WithholdingGround.NOT_GOVERNMENT_INFO: (
+        "申请公开的信息中含有不属于政府信息的内容，能够作区分处理的，行政机关提供可以公开的政府信息内容，"
+        "并对不予公开的内容说明理由"
+    ),
+}
+_PERSON = ("自然人", "natural_person")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
 def _zh(value: Any) -> Any:
-    """Dates to Chinese text, recursively through mappings and sequences."""
+    """Dates to Chinese text, recursively through mappings and sequences; ``None`` (a fact not
+    known yet, e.g. the reply due date while the clock is paused) to an empty string, which the
+    required-element check reports, where a template would print ``None``."""
+    if value is None:
+        return ""
     if isinstance(value, date):
         return zh_date(value)
     if isinstance(value, Mapping):
@@ -55,6 +94,25 @@ def _zh(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_zh(v) for v in value]
     return value
+
+
+def _zh_iso(value: Any) -> Any:
+    """Dates, and ISO dates written into text (``2026-03-05``, as a decision stored as JSON
+    holds them), to Chinese text, recursively: a letter never shows an ISO date."""
+
+    def one(match: re.Match[str]) -> str:
+        try:
+            return zh_date(date(*(int(g) for g in match.groups())))
+        except ValueError:
+            return match.group(0)
+
+    if isinstance(value, str):
+        return _ISO_DATE.sub(one, value)
+    if isinstance(value, Mapping):
+        return {k: _zh_iso(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_zh_iso(v) for v in value]
+    return _zh(value)
 
 
 def citation_text(citations: Sequence[str]) -> str:
@@ -76,6 +134,7 @@ def _grounds(grounds: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, str]]
                 "ground": ground.value,
                 "label": ground.label,
                 "citation": citation_text([ground.citation]),
+                "rule": GROUND_RULES[ground],
                 "reasons": str(item.get("reasons", "")),
                 "part": str(item.get("part", "") or ""),
             }
@@ -101,13 +160,17 @@ def build_context(
     slots: Mapping[str, Any] | None = None,
     online_review_channel: str = "",
 ) -> dict[str, Any]:
-    """Everything a template of ``spec`` may use. Missing slots are empty strings."""
+    """Everything a template of ``spec`` may use. Missing slots are empty strings.
+
+    ``notice`` may carry ``party_kind`` (自然人 or not) for a letter to a third party, which
+    decides how the letter addresses it (``letter.you``); without it a third party is 贵单位.
+    """
     decision: dict[str, Any] = {"fields": {}, "legal_basis": [], "legal_basis_text": ""}
     remedy = {"kind": RemedyKind.NONE.value, "text": ""}
     if outcome is not None:
         outcome = Outcome(outcome)
         outcome_spec = OUTCOMES[outcome]
-        fields = dict(decision_fields or {})
+        fields = _zh_iso(dict(decision_fields or {}))
         grounds, grounds_text = _grounds(fields.get("grounds") or [])
         fields["grounds"] = grounds
         decision = {
@@ -115,7 +178,7 @@ def build_context(
             "outcome_label": outcome_spec.label,
             "legal_basis": list(outcome_spec.legal_basis),
             "legal_basis_text": citation_text(outcome_spec.legal_basis),
-            "fields": {k: _zh(v) for k, v in fields.items()},
+            "fields": fields,
             "grounds_text": grounds_text,
             "grounds_reasons": [g["reasons"] for g in grounds],
         }
@@ -128,36 +191,58 @@ def build_context(
             "previous_case",
             "proper_channel",
             "search_record",
+            "correction_notice",
+            "explanation_request",
+            "fee_notice",
         ):
             decision["fields"].setdefault(name, "")
-        if spec.remedy:
-            decided_on = letter.get("date_value") or date.today()
-            kind = remedy_for(outcome, decided_on)
-            clause = remedy_clause(
-                kind,
-                review_body=str(agency.get("review_body", "")),
-                court=str(agency.get("court", "")),
-                online_review_channel=online_review_channel,
-            )
-            remedy = {"kind": kind.value, "text": clause.text}
+    if spec.remedy:
+        # A reply's clause follows its outcome and date. A letter that decides something outside
+        # the outcome taxonomy — disclosure over a third party's objection (Art 32; 法释〔2011〕17号
+        # Art 1(三), Art 11) — refuses nothing: 60 days review or 6 months litigation.
+        kind = (
+            remedy_for(outcome, letter.get("date_value") or date.today())
+            if outcome is not None
+            else RemedyKind.REVIEW_OR_LITIGATION
+        )
+        clause = remedy_clause(
+            kind,
+            review_body=str(agency.get("review_body", "")),
+            court=str(agency.get("court", "")),
+            online_review_channel=online_review_channel,
+        )
+        remedy = {"kind": kind.value, "text": clause.text}
+    notice_values = dict(notice or {})
+    if isinstance(notice_values.get("arithmetic"), str):  # FeeQuote.arithmetic_zh(): one a line
+        notice_values["arithmetic"] = notice_values["arithmetic"].splitlines()
     addressee = {
         Recipient.APPLICANT: applicant.get("name", ""),
         Recipient.THIRD_PARTY: (notice or {}).get("party_name", ""),
         Recipient.CO_PRODUCER: (notice or {}).get("party_name", ""),
     }[spec.recipient]
     slot_values = {slot.name: "" for slot in spec.slots} | dict(slots or {})
-    person = applicant.get("kind") in ("自然人", "natural_person")
+    person = applicant.get("kind") in _PERSON
+    applicant_you = "您" if person else "贵单位"
+    you = {
+        Recipient.APPLICANT: applicant_you,
+        Recipient.THIRD_PARTY: "您" if notice_values.get("party_kind") in _PERSON else "贵单位",
+        Recipient.CO_PRODUCER: "贵单位",
+    }[spec.recipient]
     return {
         "agency": _zh(dict(agency)),
         "case": _zh(dict(case)),
-        "applicant": _zh({"you": "您" if person else "贵单位", **applicant}),
+        "applicant": _zh({"you": applicant_you, **applicant}),
         "letter": _zh(
-            {"addressee": addressee, **{k: v for k, v in letter.items() if k != "date_value"}}
+            {
+                "addressee": addressee,
+                "you": you,
+                **{k: v for k, v in letter.items() if k != "date_value"},
+            }
         ),
         "clock": _zh(dict(clock or {})),
         "decision": decision,
         "remedy": remedy,
-        "notice": _zh(dict(notice or {})),
+        "notice": _zh(notice_values),
         "slots": slot_values,
     }
 
@@ -196,59 +281,93 @@ SAMPLE_DECISIONS: dict[Outcome, dict[str, Any]] = {
     },
     Outcome.DISCLOSED: {"access_method": "随本答复书以电子邮件方式向您提供该信息（共3页）"},
     Outcome.PARTIAL: {
-        "access_method": "随本答复书向您提供可以公开部分（共5页）",
+        "access_method": "随本答复书以电子邮件方式向您提供可以公开的部分（共5页）",
         "grounds": [
             {
                 "ground": WithholdingGround.THIRD_PARTY.value,
                 "part": "第3页技术方案",
-                "reasons": "该部分涉及第三方商业秘密，第三方书面表示不同意公开",
-            }
+                "reasons": "该部分涉及第三方商业秘密，第三方书面表示不同意公开并说明了合理理由",
+            },
+            {
+                "ground": WithholdingGround.PROCESS_INFO.value,
+                "part": "附件2专家评审意见",
+                "reasons": "该部分为审批过程中形成的专家讨论记录，属于过程性信息",
+            },
         ],
     },
     Outcome.NOT_EXIST: {
-        "search_record": "经检索本机关2024年至2026年收文、发文及档案系统，未发现该信息"
+        "search_record": "本机关以“轨道交通三号线”“环境影响评价”为关键词，检索了2024年至2026年的收文、"
+        "发文登记系统和档案管理系统，并询问了相关业务处室，未发现该信息"
     },
     Outcome.NOT_THIS_AGENCY: {
-        "reasons": "该信息由市生态环境局制作并保存",
+        "reasons": "建设项目环境影响评价文件的审批由生态环境主管部门负责，该信息由某市生态环境局制作并保存",
         "responsible_agency": "某市生态环境局",
         "responsible_agency_contact": "0000-87654321",
     },
-    Outcome.NEEDS_CREATION: {"reasons": "您所需的汇总数据本机关未制作，需对现有信息进行加工、分析"},
+    Outcome.NEEDS_CREATION: {
+        "reasons": "您所需的2015年至2025年各区县投资项目分类统计数据本机关未制作，"
+        "需对现有信息进行汇总、加工、分析后才能形成"
+    },
     Outcome.STILL_UNCLEAR: {
         "correction_notice": "某发改公开补〔2026〕3号",
-        "reasons": "补正后的申请仍未说明所需信息的名称、文号或其他特征",
+        "reasons": "您补正后的申请仍未说明所需信息的名称、文号或者其他特征性描述，本机关无法确定您所需的政府信息",
     },
-    Outcome.PETITION: {"proper_channel": "某市信访局（某市人民路2号）"},
-    Outcome.REPEAT_APPLICATION: {"previous_case": "FGW-2026-00003（已于2026年2月10日答复）"},
-    Outcome.PUBLICATION: {"access_method": "该出版物可在某市图书馆查阅"},
+    Outcome.PETITION: {"proper_channel": "某市信访局（地址：某市人民路2号）"},
+    Outcome.REPEAT_APPLICATION: {
+        "previous_case": "申请编号FGW-2026-00003，本机关已于2026年2月10日答复"
+    },
+    Outcome.PUBLICATION: {
+        "access_method": "《某市统计年鉴2025》已公开出版，可在某市图书馆查阅或者向出版单位购买"
+    },
     Outcome.EXCESSIVE: {
         "explanation_request": "某发改公开说〔2026〕1号",
-        "reasons": "您在一个月内提出申请120件，所述理由不能说明其合理性",
+        "reasons": "您在一个月内提出申请120件，所作说明不能表明申请数量、频次的合理性",
     },
     Outcome.CONFIRM_OR_REISSUE: {
-        "reasons": "您要求本机关确认已获取信息的真实性，不属于政府信息公开申请"
+        "reasons": "您要求本机关确认已获取信息的真实性并重新出具，不属于申请获取政府信息"
     },
-    Outcome.CLOSED_NO_CORRECTION: {"correction_notice": "某发改公开补〔2026〕3号"},
-    Outcome.CLOSED_FEE_UNPAID: {"fee_notice": "某发改公开费〔2026〕1号"},
-    Outcome.CLOSED_OTHER: {"reasons": "申请人于2026年3月5日书面撤回申请"},
+    # The engine closes these itself and stores the notice's date (ISO, as JSON holds it).
+    Outcome.CLOSED_NO_CORRECTION: {"correction_notice": "2026-03-04"},
+    Outcome.CLOSED_FEE_UNPAID: {"fee_notice": "2026-03-04"},
+    Outcome.CLOSED_OTHER: {"reasons": "申请人于2026-03-05书面撤回申请"},
+}
+_SAMPLE_REFUSALS = {
+    WithholdingGround.STATE_SECRET: "该文件经定密机关依法确定为秘密级国家秘密，保密期限尚未届满",
+    WithholdingGround.PROHIBITED_BY_LAW: "该信息为统计调查中获得的单个调查对象的资料，"
+    "《中华人民共和国统计法》规定不得对外提供、泄露",
+    WithholdingGround.SECURITY_STABILITY: "该信息包含重要基础设施的安全防护部署，公开后可能危及公共安全",
+    WithholdingGround.THIRD_PARTY: "该信息为某企业报送的生产工艺和成本资料，属于该企业的商业秘密，"
+    "该企业书面表示不同意公开并说明了理由，且不公开不会对公共利益造成重大影响",
+    WithholdingGround.INTERNAL_AFFAIRS: "该信息为本机关内部的人员考勤和车辆管理记录，属于内部事务信息",
+    WithholdingGround.PROCESS_INFO: "该信息为本机关研究起草文件过程中形成的讨论稿和内部请示，属于过程性信息",
+    WithholdingGround.ENFORCEMENT_FILE: "该信息为本机关对某企业开展行政检查形成的执法案卷材料",
+    WithholdingGround.ADMIN_QUERY: "您申请获取的是某路8号房屋的不动产登记资料，"
+    "《不动产登记暂行条例》对不动产登记资料的查询有特别规定",
 }
 for _outcome in OUTCOMES:
     if _outcome not in SAMPLE_DECISIONS:  # the withheld outcomes: one ground each
         _ground = OUTCOMES[_outcome].ground
         SAMPLE_DECISIONS[_outcome] = {
-            "grounds": [
-                {"ground": _ground.value, "reasons": f"该信息{_ground.label}，依法不予公开"}
-            ],
+            "grounds": [{"ground": _ground.value, "reasons": _SAMPLE_REFUSALS[_ground]}],
             **(
-                {"special_regime": "请依照《不动产登记暂行条例》向某市不动产登记中心申请查询"}
+                {
+                    "special_regime": "请依照《不动产登记暂行条例》的规定，持身份证明等材料向某市不动产登记中心申请查询"
+                }
                 if _outcome is Outcome.WITHHELD_ADMIN_QUERY
                 else {}
             ),
         }
+_SAMPLE_FEE = per_item_fee(15)
+# Each kind's own facts, with the keys gkcase.services.letters gives a real case's letter: an
+# agency's override is checked against this sample before it is saved, so a key used here and
+# missing there would pass the check and fail at issue.
 SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
     "correction_notice": {
-        "items": ["所需信息的名称或文号", "所需信息的形成时间"],
-        "items_text": "所需信息的名称或文号；所需信息的形成时间",
+        "items": [
+            "所需政府信息的名称、文号或者便于本机关查询的其他特征性描述",
+            "所需政府信息的大致形成时间",
+        ],
+        "items_text": "所需政府信息的名称、文号或者便于本机关查询的其他特征性描述；所需政府信息的大致形成时间",
         "period_workdays": 10,
         "period_due": date(2026, 3, 18),
         "consequence": CORRECTION_CONSEQUENCE,
@@ -257,12 +376,13 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
     "extension_notice": {
         "workdays": 20,
         "approval": EXTENSION_APPROVAL,
-        "original_due": date(2026, 3, 30),
+        "approved_on": date(2026, 3, 20),
     },
     "deferral_notice": {"basis": ART35_BASIS},
     "third_party_consultation": {
         "party_name": "某某科技有限公司",
         "window": CONSULTATION_WINDOW,
+        "window_due": None,  # known only once the party's receipt of the letter is recorded
         "silence": SILENCE["third_party"],
     },
     "third_party_disclosure_notice": {
@@ -272,14 +392,15 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
     "co_producer_consultation": {
         "party_name": "某市生态环境局",
         "window": CONSULTATION_WINDOW,
+        "window_due": None,
         "silence": SILENCE["co_producer"],
     },
     "fee_notice": {
         "basis": FEE_BASIS,
-        "standard": "按件计收",
-        "arithmetic": ["第1—10件：10件，不收费", "第11—15件：5件 × 100元 = 500元"],
-        "amount": "500元",
-        "window_due": date(2026, 4, 1),
+        "standard": FeeBasis.PER_ITEM.standard_zh,
+        "arithmetic": _SAMPLE_FEE.arithmetic_zh(),  # lines, as FeeQuote gives them
+        "amount": f"{_SAMPLE_FEE.total}元",
+        "window_due": date(2026, 4, 20),  # 20 working days from the day after 2026-03-20
         "consequence": FEE_CONSEQUENCE,
     },
     "closing_no_correction": {"notice_date": date(2026, 3, 4)},
@@ -287,26 +408,39 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
 }
 SAMPLE_SLOTS: dict[str, dict[str, str]] = {
     "correction_notice": {
-        "guidance": "请您写明所需政府信息的名称、文号或者便于本机关查询的其他特征性描述"
+        "guidance": "您的申请仅写明“轨道交通相关文件”，所指范围不明确。请写明所需政府信息的名称、文号，"
+        "或者所涉项目、事项、形成时间等便于本机关查询的特征性描述；如需多项信息，请逐项列明"
     },
-    "reasons_request": {"matters": "请说明您在2026年2月提出120件申请的理由"},
-    "extension_notice": {"reason": "所需信息涉及多个年度的档案，检索需要较长时间"},
-    "deferral_notice": {"reason": "申请数量较大，本机关无法在法定期限内答复"},
-    "third_party_consultation": {"matters": "某项目环境影响报告书中涉及贵单位的技术方案部分"},
+    "reasons_request": {
+        "matters": "您于2026年2月向本机关提出政府信息公开申请120件，请说明申请数量、频次的理由及所需信息的用途",
+        "period": "10个工作日",
+    },
+    "extension_notice": {"reason": "您申请公开的信息涉及多个年度的档案，需要调档检索和逐页审查"},
+    "deferral_notice": {
+        "reason": "您申请公开的120件政府信息涉及2015年以来的档案，需要逐件检索、审查"
+    },
+    "third_party_consultation": {
+        "matters": "某项目环境影响报告书中涉及贵单位的技术方案部分（第3页）"
+    },
     "third_party_disclosure_notice": {
-        "content": "某项目环境影响报告书第3页",
-        "reasons": "该信息涉及公众环境权益，不公开可能对公共利益造成重大影响",
+        "content": "某项目环境影响报告书第3页中的污染物排放种类、排放浓度和排放去向",
+        "reasons": "该信息涉及项目周边居民的环境权益，属于公众需要知晓的环境信息，"
+        "不公开可能对公共利益造成重大影响",
     },
-    "co_producer_consultation": {"matters": "2025年某联合执法行动通报"},
+    "co_producer_consultation": {"matters": "2025年某联合执法行动通报（本机关与贵单位联合印发）"},
     "fee_notice": {
-        "payment_method": "请持本通知书到本机关财务室缴纳，或通过某市非税收入缴款平台缴纳"
+        "payment_method": "请持本通知书到本机关财务室缴纳，或者通过某市非税收入缴款平台缴纳（缴款码随本通知书送达）"
     },
 }
+# Where one letter date or due date for every kind would make a sample implausible.
+_SAMPLE_LETTER_DATES = {"closing_fee_unpaid": date(2026, 4, 2)}  # payment window ended 4月1日
+_SAMPLE_REPLY_DUE = {"deferral_notice": date(2026, 5, 29)}  # a deferral runs past the statutory due
 
 
 def sample_context(spec: LetterSpec) -> dict[str, Any]:
     """A complete context for ``spec``, with realistic values in every variable and slot."""
     outcome = spec.outcomes[0] if spec.outcomes else None
+    issued_on = _SAMPLE_LETTER_DATES.get(spec.kind, date(2026, 3, 20))
     return build_context(
         spec,
         agency=SAMPLE_AGENCY,
@@ -314,10 +448,10 @@ def sample_context(spec: LetterSpec) -> dict[str, Any]:
         applicant=SAMPLE_APPLICANT,
         letter={
             "number": f"某发改公开{spec.code}〔2026〕12号",
-            "date": date(2026, 3, 20),
-            "date_value": date(2026, 3, 20),
+            "date": issued_on,
+            "date_value": issued_on,
         },
-        clock={"reply_due": date(2026, 4, 28), "correction_notice_due": date(2026, 3, 11)},
+        clock={"reply_due": _SAMPLE_REPLY_DUE.get(spec.kind, date(2026, 4, 28))},
         outcome=outcome,
         decision_fields=SAMPLE_DECISIONS.get(outcome, {}) if outcome else None,
         notice=SAMPLE_NOTICES.get(spec.kind, {}),

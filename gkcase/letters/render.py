@@ -8,6 +8,7 @@ blank.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from jinja2 import (
     TemplateSyntaxError,
     UndefinedError,
 )
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -42,16 +44,44 @@ class _PackageLoader(BaseLoader):
     """Templates shipped in gkcase/letters/templates."""
 
     def get_source(self, environment, template):  # noqa: ANN001
-        path = resources.files("gkcase.letters") / "templates" / template
+        # split_template_path refuses ".." and separators inside a segment, and drops a leading
+        # "/": an {% include %} or {% extends %} in an agency's template can reach the shipped
+        # templates and nothing else on the server.
+        path = resources.files("gkcase.letters") / "templates"
+        for piece in split_template_path(template):
+            path = path / piece
         if not path.is_file():
             raise TemplateNotFound(template)
         source = path.read_text(encoding="utf-8")
         return source, None, lambda: True
 
 
+#: The largest result ``**`` and sequence ``*`` may produce in a template (digits, items):
+#: letters need neither, and unbounded they let a template exhaust the server's memory and CPU.
+MAX_OPERATOR_RESULT = 10_000
+
+
+class _LetterSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with ``**`` and ``*`` bounded (``{{ 9**9**9 }}``, ``'x' * 10**9``)."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context, operator, left, right):  # noqa: ANN001
+        numbers = isinstance(left, int | float) and isinstance(right, int | float)
+        huge = numbers and right > 0 and abs(left) > 1
+        if operator == "**" and huge and right * math.log10(abs(left)) > MAX_OPERATOR_RESULT:
+            raise SecurityError("乘方结果过大")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                repeated = isinstance(seq, str | list | tuple) and isinstance(times, int)
+                if repeated and len(seq) * times > MAX_OPERATOR_RESULT:
+                    raise SecurityError("重复结果过长")
+        return super().call_binop(context, operator, left, right)
+
+
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _LetterSandbox(
         loader=_PackageLoader(),
         autoescape=True,
         undefined=StrictUndefined,
@@ -93,6 +123,12 @@ def render_body(source: str, context: Mapping[str, Any]) -> str:
         raise TemplateProblem(f"模板含有不允许的操作：{exc}", field="template") from None
     except TemplateError as exc:
         raise TemplateProblem(f"模板无法渲染：{exc}", field="template") from None
+    except OverflowError as exc:  # the sandbox's range() bound (MAX_RANGE), a huge number
+        raise TemplateProblem(f"模板含有不允许的操作：{exc}", field="template") from None
+    except (TypeError, ValueError, ArithmeticError) as exc:  # {{ case.number + 1 }}, {{ 1 / 0 }}
+        raise TemplateProblem(f"模板无法渲染：{exc}", field="template") from None
+    except RecursionError:  # a macro calling itself
+        raise TemplateProblem("模板含有无限递归", field="template") from None
 
 
 def render_letter(
