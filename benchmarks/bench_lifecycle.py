@@ -62,6 +62,7 @@ CONSULT = {
     "party_name": "某科技有限公司",
     "party_contact": "0000-87654321",
     "matters": "申请公开的批复文件涉及贵公司商业秘密，是否同意公开",
+    "sent_on": "2026-03-05",
     "party_received_on": "2026-03-06",
 }
 OPINION = {"opinion": "agree", "opinion_received_on": "2026-03-12", "summary": "同意公开"}
@@ -78,7 +79,7 @@ ARCHIVE = {"file_number": "WS-2026-0001"}
 STEPS = (
     ("start_review", Role.CASEWORKER, date(2026, 3, 3)),
     ("accept", Role.CASEWORKER, date(2026, 3, 4)),
-    ("consult", Role.CASEWORKER, date(2026, 3, 5)),
+    ("consult", Role.CASEWORKER, date(2026, 3, 6)),  # recorded once the party has it
     ("consultation_done", Role.CASEWORKER, date(2026, 3, 12)),
     ("draft_decision", Role.CASEWORKER, date(2026, 3, 13)),
     ("submit_for_signing", Role.CASEWORKER, date(2026, 3, 16)),
@@ -179,7 +180,9 @@ def _payload(trigger: str, consultation_id: int | None) -> dict | None:
 def gkcase_lifecycle(engine: Engine, org: Org, after_each=None) -> None:
     """One full lifecycle through gkcase's services, each action in its own unit of work."""
     with unit_of_work(engine) as session:
-        case = svc.register(session, org.agency_id, APPLICATION, org.users[Role.REGISTRAR]).case
+        case = svc.register(
+            session, org.agency_id, APPLICATION, org.users[Role.REGISTRAR], as_of=ARRIVED
+        ).case
     if after_each:
         after_each("register", engine, case)
     case_id, version, consultation_id = case.id, case.version, None
@@ -261,12 +264,15 @@ SNAPSHOT = (
     "replied_on",
     "closed_on",
 )
-READ_CASE = f"SELECT {', '.join(SNAPSHOT)}, reply_due FROM gk_case WHERE id = ?"
+READ_CASE = (
+    f"SELECT {', '.join(SNAPSHOT)}, event_count, last_event_hash, reply_due"
+    " FROM gk_case WHERE id = ?"
+)
 BUMP = "UPDATE gk_case SET version = version + 1 WHERE id = ? AND version = ?"
-LAST_EVENT = "SELECT seq, hash FROM case_event WHERE case_id = ? ORDER BY seq DESC LIMIT 1"
 INSERT_EVENT = (
     'INSERT INTO case_event (case_id, seq, "trigger", from_state, to_state, actor_id, actor_name,'
-    " at, payload, reason, changes, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ' "on", at, payload, reason, changes, prev_hash, hash)'
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -294,9 +300,12 @@ class Floor:
     def close(self) -> None:
         self.con.close()
 
-    def _append(self, cur, case_id, trigger, source, target, role, payload, reason, changes):
-        row = cur.execute(LAST_EVENT, (case_id,)).fetchone()
-        seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+    def _append(
+        self, cur, case_id, head, on, trigger, source, target, role, payload, reason, changes
+    ):
+        # The predecessor is the chain's head on the case row, locked by the version bump.
+        count, last_hash = head
+        seq, prev = count + 1, last_hash or GENESIS
         actor_id, actor_name = self.actors[role]
         at = datetime.now(UTC).replace(microsecond=0)
         payload, changes = _json(payload), _json(changes)
@@ -308,6 +317,7 @@ class Floor:
             "to": target,
             "actor_id": actor_id,
             "actor_name": actor_name,
+            "on": on.isoformat(),
             "at": at.isoformat(),
             "payload": payload,
             "reason": reason,
@@ -325,6 +335,7 @@ class Floor:
                 target,
                 actor_id,
                 actor_name,
+                on.isoformat(),
                 _stamp(at),
                 payload,
                 reason,
@@ -410,7 +421,17 @@ class Floor:
                 "applicant_id": applicant_id,
             }
             seq, digest = self._append(
-                cur, case_id, "register", None, "registered", Role.REGISTRAR, payload, "", {}
+                cur,
+                case_id,
+                (0, ""),
+                ARRIVED,
+                "register",
+                None,
+                "registered",
+                Role.REGISTRAR,
+                payload,
+                "",
+                {},
             )
             cur.execute(
                 "UPDATE gk_case SET event_count = ?, last_event_hash = ? WHERE id = ?",
@@ -430,16 +451,28 @@ class Floor:
             if cur.execute(BUMP, (case_id, version)).rowcount != 1:
                 raise RuntimeError("stale case")
             row = cur.execute(READ_CASE, (case_id,)).fetchone()
-            before = dict(zip(SNAPSHOT, row[:-1], strict=True))
+            before = dict(zip(SNAPSHOT, row[:-3], strict=True))
+            head = row[-3:-1]
             source, target = MOVES[trigger]
             if before["state"] != source:
                 raise RuntimeError(f"{trigger} not allowed in {before['state']}")
             effect = _EFFECTS[trigger]
+            on = kw.pop("on")
             set_, payload, reason, out = effect(self, cur, case_id, before, row[-1], **kw)
             after = before | set_ | {"state": target}
             changes = {k: [before[k], after[k]] for k in SNAPSHOT if before[k] != after[k]}
             seq, digest = self._append(
-                cur, case_id, trigger, source, target, role, payload, reason, changes
+                cur,
+                case_id,
+                head,
+                on,
+                trigger,
+                source,
+                target,
+                role,
+                payload,
+                reason,
+                changes,
             )
             columns = {"state": target, "updated_at": _stamp(datetime.now(UTC)), **set_}
             columns |= {"event_count": seq, "last_event_hash": digest}
@@ -566,9 +599,9 @@ def run_floor(floor: Floor, lifecycles: int) -> None:
     for _ in range(lifecycles):
         case_id, version = floor.register()
         consultation_id = None
-        for trigger, role, _as_of in STEPS:
+        for trigger, role, as_of in STEPS:
             kw = {"consultation_id": consultation_id} if trigger == "consultation_done" else {}
-            out = floor.fire(case_id, trigger, role, version, **kw)
+            out = floor.fire(case_id, trigger, role, version, on=as_of, **kw)
             version = out["version"]
             consultation_id = out.get("consultation_id", consultation_id)
 

@@ -67,8 +67,12 @@ def create_schema(engine: Engine) -> None:
 
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """One write transaction: committed when the block ends, rolled back whole on any error."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    """One write transaction: committed when the block ends, rolled back whole on any error.
+
+    Autoflush is off: services flush where they need a row's id and once at the end, instead of
+    before every query (which cost more than the writes themselves).
+    """
+    with Session(engine or get_engine(), expire_on_commit=False, autoflush=False) as session:
         session.connection(execution_options={_WRITE: True})
         try:
             yield session

@@ -137,15 +137,16 @@ def notices_in_force(session: Session) -> list[CalendarNotice]:
     return list(session.exec(statement))
 
 
+_REVISION = select(CalendarRevision.__table__.c.value).where(CalendarRevision.__table__.c.id == 1)
+
+
 def current_calendar(session: Session) -> WorkdayCalendar:
     """The calendar in force: the package, the latest notice per year, the active marks.
 
     Built once per database and revision and shared (it is read-only and thread-safe); finding
     it costs one read of the revision row.
     """
-    revision = (
-        session.exec(select(CalendarRevision.value).where(CalendarRevision.id == 1)).first() or 0
-    )
+    revision = session.execute(_REVISION).scalar() or 0
     engine = session.get_bind()
     engine = getattr(engine, "engine", engine)
     with _cache_lock:
