@@ -137,16 +137,20 @@ def notices_in_force(session: Session) -> list[CalendarNotice]:
     return list(session.exec(statement))
 
 
-_REVISION = select(CalendarRevision.__table__.c.value).where(CalendarRevision.__table__.c.id == 1)
+#: The calendar's revision: readable on its own, or as a subquery beside other reads.
+CALENDAR_REVISION = select(CalendarRevision.__table__.c.value).where(
+    CalendarRevision.__table__.c.id == 1
+)
 
 
-def current_calendar(session: Session) -> WorkdayCalendar:
+def current_calendar(session: Session, *, revision: int | None = None) -> WorkdayCalendar:
     """The calendar in force: the package, the latest notice per year, the active marks.
 
     Built once per database and revision and shared (it is read-only and thread-safe); finding
     it costs one read of the revision row.
     """
-    revision = session.execute(_REVISION).scalar() or 0
+    if revision is None:  # the caller may have read it already, beside its own query
+        revision = session.connection().execute(CALENDAR_REVISION).scalar() or 0
     engine = session.get_bind()
     engine = getattr(engine, "engine", engine)
     with _cache_lock:

@@ -13,13 +13,14 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -48,7 +49,7 @@ from gkcase.models import (
     Remedy,
     User,
 )
-from gkcase.services.calendar import current_calendar
+from gkcase.services.calendar import CALENDAR_REVISION, current_calendar
 from gkcase.states import machine, payloads
 from gkcase.states.machine import CaseFacts, Role, State, Trigger
 from gkcase.states.outcomes import Outcome, spec, validate_decision
@@ -144,7 +145,7 @@ class RegistrationIn(BaseModel):
 
 @dataclass(frozen=True)
 class Registered:
-    case: Case
+    case: Any  # a CaseRow for a new registration, the stored Case for a duplicate
     duplicate: bool  # the idempotency key had been used: this is the earlier registration
     needs: str | None  # what is still needed to fix the receipt date, if anything
 
@@ -187,28 +188,42 @@ def _check_identity(applicant: ApplicantIn) -> None:
             raise ValidationError("统一社会信用代码校验不通过", field=field) from None
 
 
+_COUNTER = Counter.__table__.c
+_ENSURE_COUNTER = {
+    name: dialect_insert(Counter.__table__)
+    .values(
+        agency_id=bindparam("b_agency"), year=bindparam("b_year"), kind=bindparam("b_kind"), value=0
+    )
+    .on_conflict_do_nothing()
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_NEXT_NUMBER = (
+    update(Counter.__table__)
+    .where(_COUNTER.agency_id == bindparam("b_agency"))
+    .where(_COUNTER.year == bindparam("b_year"))
+    .where(_COUNTER.kind == bindparam("b_kind"))
+    .values(value=_COUNTER.value + 1)
+    .returning(_COUNTER.value)
+)
+
+
 def _lock_counter(session: Session, agency_id: int, year: int, kind: str) -> None:
     """Make sure the counter row exists — the unit of work's first write."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Counter)
-        .values(agency_id=agency_id, year=year, kind=kind, value=0)
-        .on_conflict_do_nothing()
-    )
-    session.execute(statement)
+    statement = _ENSURE_COUNTER[session.get_bind().dialect.name]
+    session.connection().execute(statement, {"b_agency": agency_id, "b_year": year, "b_kind": kind})
 
 
-def next_number(session: Session, agency_id: int, year: int, kind: str) -> int:
-    """Allocate the next number of a sequence, once, safely under concurrency."""
-    _lock_counter(session, agency_id, year, kind)
-    statement = (
-        update(Counter)
-        .where(Counter.agency_id == agency_id, Counter.year == year, Counter.kind == kind)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    )
-    return int(session.execute(statement).scalar_one())
+def next_number(
+    session: Session, agency_id: int, year: int, kind: str, *, locked: bool = False
+) -> int:
+    """Allocate the next number of a sequence, once, safely under concurrency.
+
+    ``locked``: the caller has already made sure of the counter row in this unit of work.
+    """
+    if not locked:
+        _lock_counter(session, agency_id, year, kind)
+    params = {"b_agency": agency_id, "b_year": year, "b_kind": kind}
+    return int(session.connection().execute(_NEXT_NUMBER, params).scalar_one())
 
 
 def register(
@@ -229,7 +244,7 @@ def register(
         data = payloads.validate_model(RegistrationIn, data)
     for name in ("arrived_on", "signed_for_on", "confirmed_on"):
         _not_future(getattr(data, name), as_of, name)
-    agency = session.get(Agency, agency_id)
+    agency, cal = _rules_and_calendar(session, agency_id)
     if agency is None:
         raise NotFound("机关不存在", field="agency_id")
     _require_roles(actor, {Role.REGISTRAR}, "登记申请")
@@ -251,33 +266,42 @@ def register(
         signed_for_on=data.signed_for_on,
         confirmed_on=data.confirmed_on,
     )
-    applicant = _applicant(session, data.applicant)
-    seq = next_number(session, agency_id, year, "case")
+    applicant_id = _applicant(session, data.applicant)
+    seq = next_number(session, agency_id, year, "case", locked=True)
     now = _now()
-    case = Case(
-        agency_id=agency_id,
-        year=year,
-        seq=seq,
-        number=f"{agency.code}-{year}-{seq:05d}",
-        lookup_code=secrets.token_hex(4).upper(),
-        idempotency_key=data.idempotency_key,
-        channel=data.channel.value,
-        arrived_on=data.arrived_on,
-        signed_for_on=data.signed_for_on,
-        confirmed_on=data.confirmed_on,
-        receipt_date=receipt.day,
-        applicant_id=applicant.id,
-        applicant_kind=applicant.kind,
-        information_requested=data.information_requested,
-        form_requested=data.form_requested,
-        delivery_requested=data.delivery_requested,
-        state=(State.REGISTERED if receipt.day else State.RECEIVED).value,
-        created_at=now,
-        updated_at=now,
-        registered_by=actor.id,
+    state = State.REGISTERED if receipt.day else State.RECEIVED
+    case = CaseRow(
+        **dict.fromkeys(_WRITABLE),
+        id=None,
+        version=1,
     )
-    session.add(case)
-    session.flush()
+    for name, value in {
+        "agency_id": agency_id,
+        "year": year,
+        "seq": seq,
+        "number": f"{agency.code}-{year}-{seq:05d}",
+        "lookup_code": secrets.token_hex(4).upper(),
+        "idempotency_key": data.idempotency_key,
+        "channel": data.channel.value,
+        "arrived_on": data.arrived_on,
+        "signed_for_on": data.signed_for_on,
+        "confirmed_on": data.confirmed_on,
+        "receipt_date": receipt.day,
+        "applicant_id": applicant_id,
+        "applicant_kind": data.applicant.kind.value,
+        "information_requested": data.information_requested,
+        "form_requested": data.form_requested,
+        "delivery_requested": data.delivery_requested,
+        "state": state.value,
+        "decision": "{}",
+        "draft_version": 0,
+        "event_count": 0,
+        "last_event_hash": "",
+        "created_at": now,
+        "updated_at": now,
+        "registered_by": actor.id,
+    }.items():
+        setattr(case, name, value)
     payload = {
         "channel": data.channel.value,
         "arrived_on": data.arrived_on,
@@ -285,37 +309,55 @@ def register(
         "confirmed_on": data.confirmed_on,
         "receipt_date": receipt.day,
         "receipt_rule": receipt.rule,
-        "applicant_id": applicant.id,
+        "applicant_id": applicant_id,
     }
-    cal = current_calendar(session)
-    timeline = fold([("register", payload)])
-    _recompute(case, agency, timeline, cal, as_of)
+    _recompute(case, agency, fold([("register", payload)]), cal, as_of)
+    connection = session.connection()
+    case.id = connection.execute(
+        _INSERT_CASE, {n: getattr(case, n) for n in _WRITABLE} | {"version": 1}
+    ).scalar_one()
     _append_event(session, case, "register", None, case.state, actor, payload, "", None, as_of)
-    session.flush()
+    connection.execute(
+        _SET_CHAIN_HEAD,
+        {"b_case_id": case.id, "v_count": case.event_count, "v_hash": case.last_event_hash},
+    )
     return Registered(case, False, receipt.needs)
 
 
-def _applicant(session: Session, data: ApplicantIn) -> Applicant:
+_INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
+_SET_CHAIN_HEAD = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("b_case_id"))
+    .values(event_count=bindparam("v_count"), last_event_hash=bindparam("v_hash"))
+)
+_APPLICANT = Applicant.__table__.c
+_FIND_APPLICANT = select(_APPLICANT.id).where(
+    _APPLICANT.identity_key == bindparam("key"), _APPLICANT.name == bindparam("name")
+)
+_INSERT_APPLICANT = insert(Applicant.__table__).returning(_APPLICANT.id)
+_CONTACT_FIELDS = ("phone", "email", "address", "postcode", "contact_person")
+
+
+def _applicant(session: Session, data: ApplicantIn) -> int:
+    """The applicant's id: the one already known by identity number and name (its contact
+    details brought up to date), or a new one."""
+    connection = session.connection()
     key = _identity_key(data.id_type, data.id_number)
     if key:
-        existing = session.exec(
-            select(Applicant).where(Applicant.identity_key == key, Applicant.name == data.name)
-        ).first()
+        existing = connection.execute(_FIND_APPLICANT, {"key": key, "name": data.name}).scalar()
         if existing is not None:
-            for name in ("phone", "email", "address", "postcode", "contact_person"):
-                if getattr(data, name):
-                    setattr(existing, name, getattr(data, name))
-            session.add(existing)
-            return existing
-    applicant = Applicant(
-        **data.model_dump(exclude={"kind"}),
-        kind=data.kind.value,
-        identity_key=key,
-        created_at=_now(),
-    )
-    session.add(applicant)
-    session.flush()
-    return applicant
+            fresh = {name: getattr(data, name) for name in _CONTACT_FIELDS if getattr(data, name)}
+            if fresh:
+                connection.execute(
+                    update(Applicant.__table__).where(_APPLICANT.id == existing).values(fresh)
+                )
+            return int(existing)
+    values = data.model_dump(exclude={"kind"}) | {
+        "kind": data.kind.value,
+        "identity_key": key,
+        "created_at": _now(),
+    }
+    return int(connection.execute(_INSERT_APPLICANT, values).scalar_one())
 
 
 # --- firing triggers ----------------------------------------------------------------------
@@ -323,8 +365,8 @@ def _applicant(session: Session, data: ApplicantIn) -> Applicant:
 
 @dataclass(frozen=True)
 class Fired:
-    case: Case
-    event: CaseEvent
+    case: Any  # CaseRow: the case as fire() left it
+    event: EventRecord
 
 
 def fire(
@@ -343,19 +385,24 @@ def fire(
     except ValueError:
         raise ValidationError(f"没有“{trigger}”这一操作", field="trigger") from None
     as_of = as_of or china_today()
-    # The first statement writes: it takes the case's lock and refuses a stale version.
-    bumped = session.execute(_BUMP_VERSION, {"case_id": case_id, "version": expected_version})
-    case = session.get(Case, case_id, populate_existing=True)
-    if case is None or case.agency_id not in _visible_agencies(session, actor, write=True):
-        raise NotFound("案件不存在", field="case_id")
-    if not bumped.rowcount:
-        raise _stale(session, case, expected_version)
-    agency = session.get(Agency, case.agency_id)
+    # The first statement writes: it takes the case's lock, refuses a stale version and another
+    # agency's case, and returns the row it locked.
+    connection = session.connection()
+    row = connection.execute(
+        _LOCK_CASE,
+        {"b_case_id": case_id, "b_version": expected_version, "b_agency_id": actor.agency_id},
+    ).first()
+    if row is None:
+        found = session.get(Case, case_id)
+        if found is None or found.agency_id != actor.agency_id:
+            raise NotFound("案件不存在", field="case_id")
+        raise _stale(session, found, expected_version)
+    case = CaseRow(**row._mapping)
+    agency, cal = _rules_and_calendar(session, case.agency_id)
     parsed = payloads.parse_payload(trigger, payload)
     for name, value in parsed:
         if isinstance(value, date) and name not in payloads.FORWARD_DATES:
             _not_future(value, as_of, name)
-    cal = current_calendar(session)
     timeline = fold(_event_pairs(session, case.id))
     facts = _facts(
         session, case, agency, timeline, cal, as_of, with_delivery=trigger is Trigger.ARCHIVE
@@ -381,15 +428,36 @@ def fire(
         before,
         as_of,
     )
-    session.flush()
+    connection.execute(
+        _WRITE_CASE, {"b_case_id": case.id} | {f"v_{n}": getattr(case, n) for n in _WRITABLE}
+    )
+    cached = session.identity_map.get(session.identity_key(Case, case.id))
+    if cached is not None:  # an ORM copy loaded earlier in this session is now out of date
+        session.expire(cached)
+    session.flush()  # rows the effect added (consultation, delivery, …)
     return Fired(case, event)
 
 
-_BUMP_VERSION = (
+_CASE = Case.__table__.c
+
+#: The engine's working copy of a case row inside fire(): the same fields as Case, as a plain
+#: slotted record — fire() reads and writes the row with two prebuilt Core statements instead of
+#: the ORM's per-object machinery, which cost more than the rest of an action together.
+CaseRow = make_dataclass("CaseRow", [(c.name, Any) for c in _CASE], slots=True)
+
+_LOCK_CASE = (
     update(Case.__table__)
-    .where(Case.__table__.c.id == bindparam("case_id"))
-    .where(Case.__table__.c.version == bindparam("version"))
-    .values(version=Case.__table__.c.version + 1)
+    .where(_CASE.id == bindparam("b_case_id"))
+    .where(_CASE.version == bindparam("b_version"))
+    .where(_CASE.agency_id == bindparam("b_agency_id"))  # writes: the actor's own agency only
+    .values(version=_CASE.version + 1)
+    .returning(*_CASE)
+)
+_WRITABLE = tuple(c.name for c in _CASE if c.name not in ("id", "version"))
+_WRITE_CASE = (
+    update(Case.__table__)
+    .where(_CASE.id == bindparam("b_case_id"))
+    .values({name: bindparam(f"v_{name}") for name in _WRITABLE})
 )
 
 
@@ -416,7 +484,7 @@ def _trigger_zh(trigger: str) -> str:
 class _Context:
     session: Session
     case: Case
-    agency: Agency
+    agency: AgencyRules
     actor: User
     timeline: Timeline
     facts: CaseFacts
@@ -427,7 +495,7 @@ class _Context:
 def _facts(
     session: Session,
     case: Case,
-    agency: Agency,
+    agency: AgencyRules,
     timeline: Timeline,
     cal: WorkdayCalendar,
     as_of: date,
@@ -474,12 +542,57 @@ def _facts(
     )
 
 
-def policy_of(agency: Agency) -> ClockPolicy:
-    return ClockPolicy(
-        fee_window_pauses_clock=agency.fee_window_pauses_clock,
-        consultation_pause_from=agency.consultation_pause_from,
-        correction_period_workdays=agency.correction_period_workdays,
+def policy_of(agency: Agency | AgencyRules) -> ClockPolicy:
+    return _policy(
+        agency.fee_window_pauses_clock,
+        agency.consultation_pause_from,
+        agency.correction_period_workdays,
     )
+
+
+@cache
+def _policy(fee_pauses: bool, pause_from: str, correction_days: int) -> ClockPolicy:
+    return ClockPolicy(
+        fee_window_pauses_clock=fee_pauses,
+        consultation_pause_from=pause_from,
+        correction_period_workdays=correction_days,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyRules:
+    """The few facts of an agency an action needs: its code and its clock policies."""
+
+    id: int
+    code: str
+    fee_window_pauses_clock: bool
+    consultation_pause_from: str
+    correction_period_workdays: int
+
+
+_AGENCY = Agency.__table__.c
+_AGENCY_RULES = select(
+    _AGENCY.id,
+    _AGENCY.code,
+    _AGENCY.fee_window_pauses_clock,
+    _AGENCY.consultation_pause_from,
+    _AGENCY.correction_period_workdays,
+    CALENDAR_REVISION.scalar_subquery(),
+).where(_AGENCY.id == bindparam("agency_id"))
+
+
+def agency_rules(session: Session, agency_id: int) -> AgencyRules | None:
+    return _rules_and_calendar(session, agency_id)[0]
+
+
+def _rules_and_calendar(
+    session: Session, agency_id: int
+) -> tuple[AgencyRules | None, WorkdayCalendar]:
+    """The agency's rules and the calendar in force, with one read."""
+    row = session.connection().execute(_AGENCY_RULES, {"agency_id": agency_id}).first()
+    if row is None:
+        return None, current_calendar(session)
+    return AgencyRules(*row[:5]), current_calendar(session, revision=row[5] or 0)
 
 
 # --- effects: what each trigger does besides moving the state ---------------------------------
@@ -885,7 +998,7 @@ _IN_REVIEW = (State.REGISTERED, State.REVIEWING)
 
 
 def _recompute(
-    case: Case, agency: Agency, timeline: Timeline, cal: WorkdayCalendar, as_of: date
+    case: Case, agency: AgencyRules, timeline: Timeline, cal: WorkdayCalendar, as_of: date
 ) -> None:
     """Write the clock's dates on the case row (kept there for indexing)."""
     state = State(case.state)
@@ -907,7 +1020,7 @@ def _recompute(
 
 def clock_of(session: Session, case: Case, as_of: date | None = None):  # noqa: ANN201
     """The case's reply deadline with its explanation (a Deadline), or None before receipt."""
-    agency = session.get(Agency, case.agency_id)
+    agency = agency_rules(session, case.agency_id)
     return clock_view(
         fold(_event_pairs(session, case.id)),
         current_calendar(session),
@@ -966,7 +1079,7 @@ _EVENT_PAIRS = (
 
 def _event_pairs(session: Session, case_id: int) -> list[tuple[str, dict[str, Any]]]:
     """(trigger, payload) of a case's events, oldest first: all the clock needs."""
-    rows = session.execute(_EVENT_PAIRS, {"case_id": case_id})
+    rows = session.connection().execute(_EVENT_PAIRS, {"case_id": case_id})
     return [(trigger, json.loads(payload)) for trigger, payload in rows]
 
 
@@ -1018,6 +1131,29 @@ def _event_hash(event: CaseEvent) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as appended: the row's values (what callers and the hash read)."""
+
+    case_id: int
+    seq: int
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor_id: int | None
+    actor_name: str
+    on: date
+    at: datetime
+    payload: str
+    reason: str
+    changes: str
+    prev_hash: str
+    hash: str
+
+
+_INSERT_EVENT = insert(CaseEvent.__table__)
+
+
 def _append_event(
     session: Session,
     case: Case,
@@ -1029,7 +1165,7 @@ def _append_event(
     reason: str,
     before: Mapping[str, Any] | None,
     on: date,
-) -> CaseEvent:
+) -> EventRecord:
     """Add the next event of the chain. Its predecessor is the head kept on the case row, which
     the caller holds locked (version bump or new case), so no other writer can interleave."""
     seq, prev = case.event_count + 1, case.last_event_hash or GENESIS
@@ -1039,26 +1175,27 @@ def _append_event(
         for name in after
         if before is not None and before[name] != after[name]
     }
-    event = CaseEvent(
-        case_id=case.id,
-        seq=seq,
-        trigger=trigger,
-        from_state=source,
-        to_state=target,
-        actor_id=actor.id,
-        actor_name=actor.full_name,
-        on=on,
-        at=_now().replace(microsecond=0),
-        payload=_json(payload),
-        reason=reason or "",
-        changes=_json(changes),
-        prev_hash=prev,
-        hash="",
-    )
-    event.hash = _event_hash(event)
-    session.add(event)
-    case.event_count, case.last_event_hash = seq, event.hash
-    return event
+    values = {
+        "case_id": case.id,
+        "seq": seq,
+        "trigger": trigger,
+        "from_state": source,
+        "to_state": target,
+        "actor_id": actor.id,
+        "actor_name": actor.full_name,
+        "on": on,
+        "at": _now().replace(microsecond=0),
+        "payload": _json(payload),
+        "reason": reason or "",
+        "changes": _json(changes),
+        "prev_hash": prev,
+        "hash": "",
+    }
+    record = EventRecord(**values)
+    values["hash"] = _event_hash(record)
+    session.connection().execute(_INSERT_EVENT, values)
+    case.event_count, case.last_event_hash = seq, values["hash"]
+    return EventRecord(**values)
 
 
 @dataclass(frozen=True)
@@ -1132,7 +1269,7 @@ def permitted(session: Session, case: Case, actor: User, as_of: date | None = No
     as_of = as_of or china_today()
     if case.agency_id != actor.agency_id:
         return []
-    agency = session.get(Agency, case.agency_id)
+    agency = agency_rules(session, case.agency_id)
     cal = current_calendar(session)
     facts = _facts(session, case, agency, fold(_event_pairs(session, case.id)), cal, as_of)
     return machine.available_events(State(case.state), _roles(actor), facts)
