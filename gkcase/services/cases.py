@@ -871,14 +871,23 @@ def _return_draft(ctx: _Context, p: payloads.Comments) -> tuple[dict, str]:
 
 
 def _sign(ctx: _Context, p: payloads.Sign) -> tuple[dict, str]:
+    """签发: the reply letter is issued — numbered, linted, frozen — in the same unit of work;
+    a reply whose legal lint finds errors is not signed (letters.LetterNotReady)."""
+    from gkcase.services import letters  # letters builds on this module
+
     signed_on = p.signed_on or ctx.as_of
     _not_before(signed_on, ctx.case.receipt_date, "signed_on", "收到申请之日")
+    kind = spec(ctx.case.outcome).reply_letter
+    letter = letters.issue(ctx.session, ctx.case.id, kind, ctx.actor, as_of=signed_on)
     ctx.case.replied_on = signed_on
     stored = p.model_dump(mode="json") | {
         "signed_on": signed_on,
         "outcome": ctx.case.outcome,
         "draft_version": ctx.case.draft_version,
         "on_time": ctx.case.reply_due is None or signed_on <= ctx.case.reply_due,
+        "letter_id": letter.id,
+        "letter_number": letter.number,
+        "letter_sha256": letter.html_sha256,
     }
     return stored, ""
 

@@ -23,7 +23,7 @@ from gkcase.fees import FeeBasis, per_item_fee, per_page_fee
 from gkcase.letters import context as ctx
 from gkcase.letters.catalogue import CATALOGUE, LetterSpec, letter_spec
 from gkcase.letters.elements import missing_elements
-from gkcase.letters.lint import Finding, has_errors, lint
+from gkcase.letters.lint import Finding, Severity, has_errors, lint
 from gkcase.letters.render import RenderedLetter, builtin_source, render_letter
 from gkcase.models import (
     Agency,
@@ -240,7 +240,8 @@ def context_for(
         },
         case={
             "number": case.number,
-            "lookup_code": case.lookup_code,
+            # the status-page code is a secret of the applicant's: only the receipt carries it
+            "lookup_code": case.lookup_code if spec.kind == "receipt" else "",
             "receipt_date": case.receipt_date,
             "arrived_on": case.arrived_on,
             "channel": Channel(case.channel).label,
@@ -428,7 +429,7 @@ def save_slots(
 
 def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date) -> Letter:
     """Allocate the 文号, render, lint (errors refuse), produce the files and freeze them."""
-    from gkcase.letters.output import to_docx, to_pdf
+    from gkcase.letters.output import PdfUnavailable, to_docx, to_pdf
 
     case = get_case(session, case_id, actor)
     if case.agency_id != actor.agency_id:
@@ -454,7 +455,11 @@ def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date
     if has_errors(findings):
         raise LetterNotReady(findings)
     docx = to_docx(rendered, context)
-    pdf = to_pdf(rendered)
+    try:
+        pdf = to_pdf(rendered)
+    except PdfUnavailable as exc:  # the letter stands; its PDF can be made where fonts exist
+        pdf = None
+        findings.append(Finding("pdf_unavailable", Severity.WARNING, exc.message))
     letter = Letter(
         case_id=case.id,
         agency_id=agency.id,
@@ -473,7 +478,7 @@ def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date
         docx=docx,
         docx_sha256=_sha(docx),
         pdf=pdf,
-        pdf_sha256=_sha(pdf),
+        pdf_sha256=_sha(pdf) if pdf is not None else "",
         findings=json.dumps([f.as_dict() for f in findings], ensure_ascii=False),
         gkcase_version=gkcase.__version__,
     )
