@@ -267,3 +267,29 @@ def test_an_existing_database_is_refused_unless_forced(tmp_path):
         assert session.exec(select(func.count()).select_from(Case)).one() == 5
         assert [m.name for m in active_marks(session)] == ["台风停工"]  # the calendar stays
     engine.dispose()
+
+
+def test_every_signed_reply_was_issued_complete_and_re_renders_identically(session):
+    """签发 issued each replied case's reply letter; each has its required elements and comes out
+    byte for byte the same when rendered again from what was stored."""
+    from gkcase.letters.catalogue import CATALOGUE
+    from gkcase.letters.elements import missing_elements
+    from gkcase.models import Letter
+    from gkcase.services import letters as letters_service
+    from gkcase.states.outcomes import spec
+
+    replied = [c for c in _all(session, Case) if c.replied_on is not None]
+    letters = {letter.case_id: letter for letter in _all(session, Letter)}
+    assert replied and set(letters) >= {c.id for c in replied}
+    kinds = set()
+    for case in replied:
+        letter = letters[case.id]
+        assert letter.kind == spec(case.outcome).reply_letter
+        context = json.loads(letter.variables)
+        assert missing_elements(CATALOGUE[letter.kind], context, letter.text) == []
+        check = letters_service.verify_letter(session, letter.id)
+        assert check.identical, (case.number, check.problems)
+        kinds.add(letter.kind)
+    # every reply kind of the catalogue was issued at least once (the seven Art 14-16 refusals
+    # share reply_withheld, so there are 14)
+    assert kinds == {kind for kind in CATALOGUE if kind.startswith("reply_")}

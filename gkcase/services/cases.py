@@ -34,6 +34,7 @@ from gkcase.calendar.clock import (
     receipt_date,
 )
 from gkcase.calendar.workdays import WorkdayCalendar
+from gkcase.calendar.zh import zh_date
 from gkcase.errors import GkcaseError, ValidationError
 from gkcase.fees import FeeBasis, per_item_fee, per_page_fee
 from gkcase.models import (
@@ -919,7 +920,8 @@ def _archive(ctx: _Context, p: payloads.Archive) -> tuple[dict, str]:
 
 def _withdraw(ctx: _Context, p: payloads.Withdraw) -> tuple[dict, str]:
     _not_before(p.withdrawn_on, ctx.case.arrived_on, "withdrawn_on", "申请到达日期")
-    _close(ctx, Outcome.CLOSED_OTHER, {"reasons": f"申请人于{p.withdrawn_on.isoformat()}{p.how}"})
+    reasons = f"申请人于{zh_date(p.withdrawn_on)}{p.how}其政府信息公开申请"
+    _close(ctx, Outcome.CLOSED_OTHER, {"reasons": reasons})
     ctx.case.closed_on = p.withdrawn_on
     return p.model_dump(mode="json") | {"outcome": Outcome.CLOSED_OTHER.value}, p.how
 
