@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table."""
 
+from gkcase.models.auth import ApiToken, LoginAttempt, UserSession
 from gkcase.models.calendar import CalendarDayMark, CalendarNotice, CalendarRevision
 from gkcase.models.case import (
     Applicant,
@@ -17,6 +18,7 @@ from gkcase.models.org import Agency, User
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "Applicant",
     "ApplicantType",
     "CalendarDayMark",
@@ -31,6 +33,8 @@ __all__ = [
     "Letter",
     "LetterDraft",
     "LetterTemplate",
+    "LoginAttempt",
     "Remedy",
     "User",
+    "UserSession",
 ]

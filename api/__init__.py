@@ -1,0 +1,1 @@
+"""gkcase's HTTP face: a JSON API and (later) the server-rendered web UI, over the services."""

@@ -1,0 +1,32 @@
+"""The FastAPI application: routes grouped one module per resource under api/routes/."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+import api.routes
+import gkcase
+from api import errors
+from gkcase.db import create_schema, get_engine
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The app, on ``engine`` (default: the configured database, schema created if missing)."""
+    app = FastAPI(
+        title="gkcase",
+        version=gkcase.__version__,
+        description="依申请公开办理系统 API — government information disclosure on request.",
+    )
+    app.state.engine = engine or get_engine()
+    create_schema(app.state.engine)
+    errors.install(app)
+    # Every module in api/routes/ with a `router` is part of the API, in name order.
+    for module in sorted(pkgutil.iter_modules(api.routes.__path__), key=lambda m: m.name):
+        routes = importlib.import_module(f"api.routes.{module.name}")
+        if hasattr(routes, "router"):
+            app.include_router(routes.router)
+    return app

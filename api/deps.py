@@ -1,0 +1,81 @@
+"""Typed dependencies: the database session (one unit of work per request) and the caller."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from gkcase.db import get_engine, read_session, unit_of_work
+from gkcase.errors import GkcaseError
+from gkcase.models import User
+from gkcase.services import auth
+from gkcase.states.machine import Role
+
+SESSION_COOKIE = "gkcase_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfFailed(GkcaseError):
+    code = "auth.csrf"
+
+
+def engine_of(request: Request) -> Engine:
+    return getattr(request.app.state, "engine", None) or get_engine()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request that changes something (committed when the route returns,
+    rolled back on error); a read-only session for GET, which never takes the write lock."""
+    if request.method in _SAFE:
+        with read_session(engine_of(request)) as session:
+            yield session
+        return
+    with unit_of_work(engine_of(request)) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_caller(request: Request, session: SessionDep) -> auth.Caller:
+    """The caller, by bearer token or session cookie; a cookie caller must send the CSRF token
+    with every request that changes something."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return auth.from_api_token(session, header[7:].strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise auth.NotAuthenticated("请先登录")
+    caller = auth.from_session_token(session, cookie)
+    if request.method not in _SAFE:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not secrets.compare_digest(sent, caller.csrf_token):
+            raise CsrfFailed("请求缺少有效的CSRF令牌，请刷新页面后重试", field=CSRF_HEADER)
+    return caller
+
+
+CallerDep = Annotated[auth.Caller, Depends(get_caller)]
+
+
+def get_user(caller: CallerDep) -> User:
+    return caller.user
+
+
+CurrentUser = Annotated[User, Depends(get_user)]
+
+
+def require_admin(user: CurrentUser) -> User:
+    if Role.ADMIN.value not in user.role_set:
+        from gkcase.states.machine import PermissionDenied
+
+        raise PermissionDenied("须由系统管理员操作")
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]
