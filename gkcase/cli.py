@@ -103,18 +103,53 @@ def _case_count(text: str) -> int:
     return count
 
 
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    click.echo(
+        f"API 已启动：http://{host}:{port}（接口文档 http://{host}:{port}/docs；Ctrl+C 退出）"
+    )
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+
+
+def _port(text: str) -> int:
+    port = _int(text, "--port")
+    if not 1 <= port <= 65535:
+        raise ValidationError("端口须在 1–65535 之间", field="--port")
+    return port
+
+
+@cli.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="address to listen on")
+@click.option("--port", "port", default=str(DEFAULT_PORT), show_default=True, metavar="P")
+def serve(host: str, port: str) -> None:
+    """Run the HTTP API (uvicorn) on the configured database."""
+    from gkcase.db import create_schema, get_engine
+
+    number = _port(port)
+    create_schema(get_engine())
+    _serve(host, number)
+
+
 @cli.command()
 @click.option(
     "--cases", "count", default="300", show_default=True, metavar="N", help="demo cases to seed"
 )
-def demo(count: str) -> None:
-    """Set up the embedded database, seed demo data into it if it is empty, and show the
-    statutory clock at work."""
+@click.option("--no-serve", is_flag=True, help="seed and print only; do not start the API")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="address for the API")
+@click.option("--port", "port", default=str(DEFAULT_PORT), show_default=True, metavar="P")
+def demo(count: str, no_serve: bool, host: str, port: str) -> None:
+    """Set up the embedded database, seed demo data into it if it is empty, show the
+    statutory clock at work, then start the API (unless --no-serve)."""
     from gkcase import demo as demo_data
     from gkcase.db import get_engine
     from gkcase.settings import get_settings
 
     cases = _case_count(count)
+    number = _port(port)
     with _reader() as session:
         empty = demo_data.is_empty(session)
     if empty:
@@ -148,6 +183,12 @@ def demo(count: str) -> None:
         click.echo(line)
     if busiest:
         click.echo(f"试试：gkcase case list --overdue；gkcase case show {busiest}")
+    click.echo(
+        f"演示用户的密码均为 {demo_data.DEMO_PASSWORD}（如 admin、fgw_caseworker、fgw_admin）"
+    )
+    if not no_serve:
+        click.echo()
+        _serve(host, number)
 
 
 @cli.command("demo-data")

@@ -28,6 +28,7 @@ from collections import Counter as Tally
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func
@@ -40,6 +41,7 @@ from gkcase.db import create_schema, unit_of_work
 from gkcase.errors import GkcaseError, ValidationError
 from gkcase.models import Agency, ApplicantType, Case, User
 from gkcase.services import cases as svc
+from gkcase.services.auth import hash_password
 from gkcase.services.calendar import current_calendar
 from gkcase.services.org import create_agency, create_user
 from gkcase.states.machine import Role, State, Trigger
@@ -47,6 +49,15 @@ from gkcase.states.outcomes import Outcome, OutcomeGroup, WithholdingGround, spe
 
 FIRST_DAY = date(2025, 1, 2)  # the demo's first working day of applications
 COVERAGE_CASES = 46  # the fixed list that reaches every state and outcome (≤ 60)
+#: Every demo user's password (README). Hashed once per seed: argon2 is slow on purpose.
+DEMO_PASSWORD = "gkcase-demo"
+
+
+@cache
+def _demo_password_hash() -> str:
+    """One argon2 hash for every demo user, made once per process (a seed stays deterministic
+    within a process, and 65 users cost one hash, not 65)."""
+    return hash_password(DEMO_PASSWORD)
 
 
 class DemoDataExists(GkcaseError):
@@ -1601,6 +1612,7 @@ class _Seeder:
         self.cal = current_calendar(session)
         self.agencies: dict[str, Agency] = {}
         self.users: dict[str, User] = {}
+        self.password_hash = _demo_password_hash()
         self.frequent: list[dict[str, str]] = []
         self.replied: dict[str, list[tuple[str, dict[str, str], str, date]]] = {}
 
@@ -1642,6 +1654,7 @@ class _Seeder:
             full_name=_person_name(self.rng),
             agency=agency,
             roles=roles,
+            password_hash=self.password_hash,
         )
 
     def staff(self, code: str, role: Role, run: _Run) -> User:

@@ -182,7 +182,7 @@ def test_mark_and_unmark(capsys):
 
 
 def test_demo_sets_up_the_embedded_database(capsys, data_dir):
-    status, out, _ = run(capsys, "demo")
+    status, out, _ = run(capsys, "demo", "--no-serve")
     assert status == 0
     assert (data_dir / "gkcase.db").exists()
     assert "答复期限届满：2026年3月16日（星期一），第20个工作日" in out
@@ -254,11 +254,11 @@ def test_demo_data_refuses_a_bad_count(capsys, count):
 
 
 def test_demo_seeds_only_an_empty_database(capsys, data_dir):
-    status, out, _ = run(capsys, "demo", "--cases", "3")
+    status, out, _ = run(capsys, "demo", "--cases", "3", "--no-serve")
     assert status == 0
     assert "【演示数据】已生成" in out and "3 件申请" in out
     assert "答复期限届满：2026年3月16日（星期一），第20个工作日" in out
-    status, out, _ = run(capsys, "demo", "--cases", "9")
+    status, out, _ = run(capsys, "demo", "--cases", "9", "--no-serve")
     assert status == 0
     assert "未重新生成" in out and "3 件申请" in out
 

@@ -15,6 +15,7 @@ from gkcase.models.case import (
 )
 from gkcase.models.letter import Letter, LetterDraft, LetterTemplate
 from gkcase.models.org import Agency, User
+from gkcase.models.public import PublicLookupWindow
 
 __all__ = [
     "Agency",
@@ -34,6 +35,7 @@ __all__ = [
     "LetterDraft",
     "LetterTemplate",
     "LoginAttempt",
+    "PublicLookupWindow",
     "Remedy",
     "User",
     "UserSession",

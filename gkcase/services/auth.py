@@ -117,9 +117,7 @@ def log_in(session: Session, username: str, password: str, *, client: str = "") 
 def record_failure(session: Session, username: str, *, client: str = "") -> None:
     """Record a failed login — in a unit of work of its own, since the failed request's own
     transaction is rolled back with the error."""
-    session.add(
-        LoginAttempt(username=username.strip(), client=client, at=_now(), succeeded=False)
-    )
+    session.add(LoginAttempt(username=username.strip(), client=client, at=_now(), succeeded=False))
 
 
 def log_out(session: Session, token: str) -> None:

@@ -1,0 +1,67 @@
+"""Logging in and out, CSRF on cookie writes, bearer tokens, and throttling."""
+
+from __future__ import annotations
+
+from tests.api.fixtures_more import PASSWORD, api, engine, log_in, org, refused, token_for  # noqa: F401
+
+
+def test_login_me_and_logout(api):  # noqa: F811
+    csrf = log_in(api, "caseworker")
+    me = api.get("/api/auth/me").json()
+    assert me["username"] == "caseworker" and me["roles"] == ["caseworker"]
+    assert me["csrf_token"] == csrf["X-CSRF-Token"]
+    assert api.post("/api/auth/logout", headers=csrf).status_code == 204
+    refused(api.get("/api/auth/me"), 401, "auth.not_authenticated")
+
+
+def test_wrong_password_and_unknown_user_answer_alike(api):  # noqa: F811
+    wrong = refused(
+        api.post("/api/auth/login", json={"username": "caseworker", "password": "nope"}), 401
+    )
+    unknown = refused(
+        api.post("/api/auth/login", json={"username": "nobody", "password": PASSWORD}), 401
+    )
+    assert wrong["message"] == unknown["message"]
+    refused(
+        api.post("/api/auth/login", json={"username": "caseworker"}), 422, "validation", "password"
+    )
+
+
+def test_cookie_writes_need_the_csrf_token(api):  # noqa: F811
+    csrf = log_in(api, "admin")
+    body = {"working": False, "name": "台风停工"}
+    refused(api.post("/api/calendar/marks/2026-07-20", json=body), 403, "auth.csrf", "X-CSRF-Token")
+    bad = {"X-CSRF-Token": "forged"}
+    refused(api.post("/api/calendar/marks/2026-07-20", json=body, headers=bad), 403, "auth.csrf")
+    assert api.post("/api/calendar/marks/2026-07-20", json=body, headers=csrf).status_code == 200
+    assert api.get("/api/calendar/days/2026-07-20").json()["kind"] == "closure"  # GET: no CSRF
+
+
+def test_bearer_token_writes_need_no_csrf(api, org):  # noqa: F811
+    api.cookies.clear()
+    headers = token_for(org, "admin")
+    response = api.post(
+        "/api/calendar/marks/2026-07-20", json={"working": False, "name": "停工"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_revoked_token_is_refused(api, org):  # noqa: F811
+    admin = token_for(org, "admin")
+    issued = api.post("/api/admin/tokens", json={"name": "portal"}, headers=admin).json()
+    mine = {"Authorization": f"Bearer {issued['token']}"}
+    assert api.get("/api/auth/me", headers=mine).status_code == 200
+    assert api.delete(f"/api/admin/tokens/{issued['id']}", headers=admin).status_code == 200
+    refused(api.get("/api/auth/me", headers=mine), 401, "auth.not_authenticated")
+    refused(api.get("/api/auth/me", headers={"Authorization": "Bearer gk_nonsense"}), 401)
+
+
+def test_login_is_throttled_after_five_failures(api):  # noqa: F811
+    for _ in range(5):
+        refused(api.post("/api/auth/login", json={"username": "registrar", "password": "x"}), 401)
+    # now even the right password is refused for a while
+    refused(
+        api.post("/api/auth/login", json={"username": "registrar", "password": PASSWORD}),
+        429,
+        "auth.throttled",
+    )

@@ -1,0 +1,148 @@
+"""Letters over the API: listing, preview with the lint, slots, issuing (409 when refused), the
+frozen downloads and their verification; another agency's case or letter is 404."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date as D
+from urllib.parse import quote
+
+from sqlmodel import select
+
+from gkcase.db import unit_of_work
+from gkcase.models import Letter
+from tests.api.fixtures_more import api, engine, org, refused, token_for  # noqa: F401
+from tests.services.helpers import fire, register
+
+LEAKY = "请携带身份证110105194912310021到本机关补正"
+
+
+def _correction_case(org):  # noqa: F811
+    case = register(org)  # received Mon 2026-03-02
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
+    items = {"items": ["所需文件的年份"], "guidance": "请写明文件名称或文号"}
+    fire(org, case.id, "request_correction", "caseworker", items, as_of=D(2026, 3, 4))
+    return case
+
+
+def _stored(org, letter_id):  # noqa: F811
+    with unit_of_work(org.engine) as session:
+        return session.get(Letter, letter_id)
+
+
+def test_list_preview_save_and_issue(api, org):  # noqa: F811
+    case = _correction_case(org)
+    me = token_for(org, "caseworker")
+    listed = api.get(f"/api/cases/{case.id}/letters", headers=me).json()
+    kinds = [k["kind"] for k in listed["available"]]
+    assert kinds == ["receipt", "correction_notice"] and listed["issued"] == []
+    guidance = next(k for k in listed["available"] if k["kind"] == "correction_notice")
+    assert guidance["slots"][0]["name"] == "guidance"
+
+    url = f"/api/cases/{case.id}/letters/correction_notice"
+    preview = api.post(
+        f"{url}/preview",
+        json={"slots": {"guidance": "请补充文号"}, "as_of": "2026-03-04"},
+        headers=me,
+    ).json()
+    assert preview["can_issue"] and "请补充文号" in preview["text"]
+    assert preview["html"].startswith("<!DOCTYPE html>") or "<html" in preview["html"]
+
+    saved = api.put(f"{url}/slots", json={"slots": {"guidance": "请补充文号"}}, headers=me)
+    assert saved.status_code == 200 and saved.json()["slots"] == {"guidance": "请补充文号"}
+
+    issued = api.post(f"{url}/issue", json={"as_of": "2026-03-04"}, headers=me)
+    assert issued.status_code == 201, issued.text
+    letter = issued.json()
+    assert letter["number"] == "某发改公开补〔2026〕1号" and letter["kind"] == "correction_notice"
+    listed = api.get(f"/api/cases/{case.id}/letters", headers=me).json()
+    assert [x["id"] for x in listed["issued"]] == [letter["id"]]
+    assert "请补充文号" in _stored(org, letter["id"]).text
+
+
+def test_issue_refused_by_the_lint_is_409_with_findings(api, org):  # noqa: F811
+    case = _correction_case(org)
+    me = token_for(org, "caseworker")
+    url = f"/api/cases/{case.id}/letters/correction_notice"
+    preview = api.post(f"{url}/preview", json={"slots": {"guidance": LEAKY}}, headers=me).json()
+    assert not preview["can_issue"]
+    assert any(f["code"] == "personal_data" for f in preview["findings"])
+    api.put(f"{url}/slots", json={"slots": {"guidance": LEAKY}}, headers=me)
+    body = refused(api.post(f"{url}/issue", json={}, headers=me), 409, "letter.lint_errors")
+    assert any(f["code"] == "personal_data" and f["severity"] == "error" for f in body["findings"])
+    with unit_of_work(org.engine) as session:
+        assert session.exec(select(Letter)).all() == []
+
+
+def test_bad_input_is_422_naming_the_field(api, org):  # noqa: F811
+    case = _correction_case(org)
+    me = token_for(org, "caseworker")
+    base = f"/api/cases/{case.id}/letters"
+    refused(api.post(f"{base}/no_such/preview", json={}, headers=me), 422, "validation", "kind")
+    refused(  # a kind this case cannot have yet
+        api.post(f"{base}/extension_notice/preview", json={}, headers=me), 422, "validation", "kind"
+    )
+    refused(
+        api.put(f"{base}/correction_notice/slots", json={"slots": {"nope": "x"}}, headers=me),
+        422,
+        "validation",
+        "slots.nope",
+    )
+    refused(
+        api.post(f"{base}/receipt/preview", json={"as_of": "2026-02-30"}, headers=me),
+        422,
+        "validation",
+        "as_of",
+    )
+
+
+def test_another_agencys_case_and_letter_are_404(api, org):  # noqa: F811
+    case = register(org)
+    mine = token_for(org, "registrar")
+    response = api.post(
+        f"/api/cases/{case.id}/letters/receipt/issue", json={"as_of": "2026-03-03"}, headers=mine
+    )
+    assert response.status_code == 201, response.text
+    letter = response.json()
+    other = token_for(org, "zjw_caseworker")
+    refused(api.get(f"/api/cases/{case.id}/letters", headers=other), 404, "not_found")
+    refused(api.post(f"/api/cases/{case.id}/letters/receipt/issue", json={}, headers=other), 404)
+    for fmt in ("html", "docx"):
+        refused(api.get(f"/api/letters/{letter['id']}.{fmt}", headers=other), 404, "not_found")
+    refused(api.get(f"/api/letters/{letter['id']}/verify", headers=other), 404)
+    refused(api.get("/api/letters/999999.html", headers=mine), 404)
+    refused(api.get(f"/api/cases/{case.id}/letters"), 401, "auth.not_authenticated")
+
+
+def test_downloads_are_the_frozen_bytes_and_verify(api, org):  # noqa: F811
+    case = register(org)
+    me = token_for(org, "registrar")
+    issued = api.post(
+        f"/api/cases/{case.id}/letters/receipt/issue", json={"as_of": "2026-03-03"}, headers=me
+    ).json()
+    stored = _stored(org, issued["id"])
+    html = api.get(f"/api/letters/{stored.id}.html", headers=me)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert html.content == stored.html.encode()
+    assert hashlib.sha256(html.content).hexdigest() == stored.html_sha256
+    docx = api.get(f"/api/letters/{stored.id}.docx", headers=me)
+    assert docx.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    assert docx.content == stored.docx
+    assert hashlib.sha256(docx.content).hexdigest() == stored.docx_sha256
+    disposition = docx.headers["content-disposition"]
+    assert f"filename*=UTF-8''{quote(stored.number + '.docx')}" in disposition
+    assert stored.number == "某发改公开收〔2026〕1号"
+    if stored.pdf is not None:
+        pdf = api.get(f"/api/letters/{stored.id}.pdf", headers=me)
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert hashlib.sha256(pdf.content).hexdigest() == stored.pdf_sha256
+    refused(api.get(f"/api/letters/{stored.id}.exe", headers=me), 422, "validation", "fmt")
+    check = api.get(f"/api/letters/{stored.id}/verify", headers=me).json()
+    assert check == {
+        "letter_id": stored.id,
+        "number": stored.number,
+        "identical": True,
+        "problems": [],
+    }
