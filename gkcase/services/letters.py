@@ -95,8 +95,8 @@ def available_letters(session: Session, case: Case) -> list[str]:
     """The kinds that can be issued for the case now, from what has happened to it."""
     events = _events(session, case)
     kinds = []
-    if case.receipt_date is not None:
-        kinds.append("receipt")
+    if case.receipt_date is not None and case.reply_due is not None:
+        kinds.append("receipt")  # it states the reply due date, so only while there is one
     for kind, trigger in _AFTER.items():
         if _last(events, trigger) is None:
             continue
