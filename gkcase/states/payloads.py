@@ -21,6 +21,9 @@ from gkcase.states.outcomes import Outcome
 
 M = TypeVar("M", bound=BaseModel)
 
+#: The largest row id any database here can hold (a 32-bit integer column on PostgreSQL).
+MAX_ID = 2**31 - 1
+
 
 class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -39,7 +42,7 @@ class Confirm(_Payload):
 
 
 class Assign(_Payload):
-    assignee_id: int = Field(gt=0)
+    assignee_id: int = Field(gt=0, le=MAX_ID)
 
 
 class RequestCorrection(_Payload):
@@ -85,7 +88,7 @@ class Opinion(StrEnum):
 
 
 class ConsultationDone(_Payload):
-    consultation_id: int = Field(gt=0)
+    consultation_id: int = Field(gt=0, le=MAX_ID)
     opinion: Opinion
     opinion_received_on: date | None = None
     party_received_on: date | None = None
@@ -195,7 +198,9 @@ class RemedyResult(StrEnum):
 
 
 class RecordRemedy(_Payload):
-    remedy_id: int | None = Field(default=None, gt=0, description="更新已登记的复议或诉讼")
+    remedy_id: int | None = Field(
+        default=None, gt=0, le=MAX_ID, description="更新已登记的复议或诉讼"
+    )
     kind: Proceeding
     filed_on: date
     body: str = Field(default="", max_length=120)
