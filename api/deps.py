@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -15,6 +15,7 @@ from gkcase.errors import GkcaseError
 from gkcase.models import User
 from gkcase.services import auth
 from gkcase.states.machine import Role
+from gkcase.states.payloads import MAX_ID
 
 SESSION_COOKIE = "gkcase_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -79,3 +80,7 @@ def require_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(require_admin)]
+
+
+#: A row id in a path: bounded, so an oversized number is a 422, never a database error.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]

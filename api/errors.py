@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gkcase.errors import GkcaseError
@@ -56,6 +57,14 @@ def install(app: FastAPI) -> None:
         location = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         message = _MESSAGES.get(err.get("type", ""), str(err.get("msg", "请求无效")))
         body = {"code": "validation", "field": ".".join(location) or None, "message": message}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+        # Inputs are bounded where they are declared; this is the net under them, so that a
+        # number the database cannot hold is the client's error (422), never a 500.
+        body = {"code": "validation", "field": None, "message": "数值超出允许范围"}
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from api.deps import AdminUser, SessionDep
+from api.deps import AdminUser, RowId, SessionDep
 from gkcase.errors import ValidationError
 from gkcase.letters.catalogue import CATALOGUE, letter_spec
 from gkcase.models import Agency, ApiToken, User, UserSession
@@ -18,6 +18,7 @@ from gkcase.services import letters as letters_service
 from gkcase.services.cases import NotFound
 from gkcase.services.org import create_agency, create_user
 from gkcase.states.machine import Role
+from gkcase.states.payloads import MAX_ID
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -73,7 +74,9 @@ class AgencyIn(BaseModel):
         },
     )
 
-    parent_id: int | None = Field(default=None, description="default: the admin's own agency")
+    parent_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="default: the admin's own agency"
+    )
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=120)
     short_name: str = Field(default="", max_length=40)
@@ -146,7 +149,9 @@ class UserIn(BaseModel):
 
     username: str = Field(min_length=3, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
     full_name: str = Field(min_length=1, max_length=60)
-    agency_id: int | None = Field(default=None, description="default: the admin's own agency")
+    agency_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="default: the admin's own agency"
+    )
     roles: list[Role] = Field(min_length=1)
     password: str = Field(min_length=8, max_length=200, description="initial password")
 
@@ -196,7 +201,7 @@ def add_user(data: UserIn, session: SessionDep, admin: AdminUser) -> UserOut:
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut, summary="停用用户")
-def deactivate_user(user_id: int, session: SessionDep, admin: AdminUser) -> UserOut:
+def deactivate_user(user_id: RowId, session: SessionDep, admin: AdminUser) -> UserOut:
     user = _user_in_scope(session, admin, user_id)
     if user.id == admin.id:
         raise ValidationError("不能停用自己的账号", field="user_id")
@@ -226,7 +231,9 @@ class TokenIn(BaseModel):
     )
 
     name: str = Field(min_length=1, max_length=100)
-    user_id: int | None = Field(default=None, description="acts as this user; default: the admin")
+    user_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="acts as this user; default: the admin"
+    )
 
 
 class TokenOut(BaseModel):
@@ -268,7 +275,7 @@ def list_tokens(session: SessionDep, admin: AdminUser) -> list[TokenOut]:
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="吊销API令牌")
-def revoke_token(token_id: int, session: SessionDep, admin: AdminUser) -> TokenOut:
+def revoke_token(token_id: RowId, session: SessionDep, admin: AdminUser) -> TokenOut:
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound("令牌不存在", field="token_id")

@@ -38,11 +38,11 @@ from gkcase.services.calendar import current_calendar
 from gkcase.services.letters import letters_of
 from gkcase.states.machine import Role, State, Trigger
 from gkcase.states.outcomes import spec
-from gkcase.states.payloads import PAYLOADS
+from gkcase.states.payloads import MAX_ID, PAYLOADS
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
-CaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="案件ID")]
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="案件ID")]
 _INFO_PREVIEW = 60  # characters of the information requested shown in the list
 
 

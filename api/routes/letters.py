@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, RowId, SessionDep
 from gkcase.letters.catalogue import CATALOGUE, letter_spec
 from gkcase.letters.lint import has_errors
 from gkcase.models import Letter, User
@@ -193,7 +193,7 @@ def _visible_letter(session: Session, letter_id: int, user: User) -> Letter:
     response_model=CaseLetters,
     summary="案件的文书（已签发和可出具的）",
 )
-def case_letters(case_id: int, session: SessionDep, user: CurrentUser) -> CaseLetters:
+def case_letters(case_id: RowId, session: SessionDep, user: CurrentUser) -> CaseLetters:
     case = get_case(session, case_id, user)
     available = []
     for kind in service.available_letters(session, case):
@@ -213,7 +213,7 @@ def case_letters(case_id: int, session: SessionDep, user: CurrentUser) -> CaseLe
     summary="预览文书（含合法性检查）",
 )
 def preview(
-    case_id: int, kind: str, data: PreviewIn, session: SessionDep, user: CurrentUser
+    case_id: RowId, kind: str, data: PreviewIn, session: SessionDep, user: CurrentUser
 ) -> PreviewOut:
     result = service.preview(
         session, case_id, _kind(kind), user, slots=data.slots, as_of=data.as_of or china_today()
@@ -236,7 +236,7 @@ def preview(
     summary="保存文书的填写内容",
 )
 def save_slots(
-    case_id: int, kind: str, data: SlotsIn, session: SessionDep, user: CurrentUser
+    case_id: RowId, kind: str, data: SlotsIn, session: SessionDep, user: CurrentUser
 ) -> SlotsOut:
     import json
 
@@ -254,7 +254,7 @@ def save_slots(
     responses={409: {"description": "the lint found errors: `findings` lists them"}},
 )
 def issue(
-    case_id: int, kind: str, session: SessionDep, user: CurrentUser, data: IssueIn | None = None
+    case_id: RowId, kind: str, session: SessionDep, user: CurrentUser, data: IssueIn | None = None
 ) -> LetterOut:
     as_of = (data.as_of if data else None) or china_today()
     letter = service.issue(session, case_id, _kind(kind), user, as_of=as_of)
@@ -276,7 +276,7 @@ def issue(
     },
 )
 def download(
-    letter_id: int,
+    letter_id: RowId,
     fmt: Literal["html", "docx", "pdf"] = Path(description="html, docx or pdf"),
     *,
     session: SessionDep,
@@ -311,7 +311,7 @@ def download(
 @router.get(
     "/api/letters/{letter_id:int}/verify", response_model=VerifyOut, summary="核验已签发文书"
 )
-def verify(letter_id: int, session: SessionDep, user: CurrentUser) -> VerifyOut:
+def verify(letter_id: RowId, session: SessionDep, user: CurrentUser) -> VerifyOut:
     letter = _visible_letter(session, letter_id, user)
     check = service.verify_letter(session, letter.id)
     return VerifyOut(
