@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -92,7 +92,20 @@ def _count_lookup(request: Request) -> None:
         raise LookupThrottled("查询过于频繁，请稍后再试")
 
 
-@router.get(
+class StatusQuery(BaseModel):
+    """The case number and lookup code from the receipt. Sent in the body, never in the URL, so
+    the code stays out of access logs and browser history."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"number": "FGW-2026-00012", "code": "7K3Q9XWA"}]},
+    )
+
+    number: str = Field(min_length=1, max_length=60, description="申请编号（见登记回执）")
+    code: str = Field(min_length=1, max_length=16, description="查询码（见登记回执）")
+
+
+@router.post(
     "/status",
     response_model=StatusOut,
     summary="申请办理进度查询（无需登录）",
@@ -101,11 +114,8 @@ def _count_lookup(request: Request) -> None:
         429: {"description": f"more than {LOOKUP_LIMIT} lookups a minute from one address"},
     },
 )
-def status(
-    request: Request,
-    number: str = Query(min_length=1, max_length=60, description="申请编号（见登记回执）"),
-    code: str = Query(min_length=1, max_length=16, description="查询码（见登记回执）"),
-) -> StatusOut:
+def status(request: Request, query: StatusQuery) -> StatusOut:
+    number, code = query.number, query.code
     _count_lookup(request)
     wanted = number.strip().upper()
     with read_session(engine_of(request)) as session:

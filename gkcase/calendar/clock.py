@@ -436,20 +436,18 @@ def _validate(facts: ReplyClockFacts) -> None:
         raise ClockError("收到补正日期不能早于补正告知日期", field="correction_received_on")
     for index, pause in enumerate(facts.pauses):
         if pause.start < facts.receipt:
-            raise ClockError("暂停开始日期不能早于收到申请之日", field=f"pauses[{index}].start")
+            raise ClockError("暂停开始日期不能早于收到申请之日", field=f"pauses.{index}.start")
         if pause.end is not None and pause.end < pause.start:
-            raise ClockError("暂停结束日期不能早于开始日期", field=f"pauses[{index}].end")
+            raise ClockError("暂停结束日期不能早于开始日期", field=f"pauses.{index}.end")
         if pause.latest_end is not None and pause.latest_end < pause.start:
-            raise ClockError(
-                "暂停最迟结束日期不能早于开始日期", field=f"pauses[{index}].latest_end"
-            )
+            raise ClockError("暂停最迟结束日期不能早于开始日期", field=f"pauses.{index}.latest_end")
     total = 0
     for index, extension in enumerate(facts.extensions):
         if extension.workdays < 1:
-            raise ClockError("延长天数须至少为1个工作日", field=f"extensions[{index}].workdays")
+            raise ClockError("延长天数须至少为1个工作日", field=f"extensions.{index}.workdays")
         if extension.approved_on < facts.receipt:
             raise ClockError(
-                "延期批准日期不能早于收到申请之日", field=f"extensions[{index}].approved_on"
+                "延期批准日期不能早于收到申请之日", field=f"extensions.{index}.approved_on"
             )
         total += extension.workdays
     if total > EXTENSION_CAP_WORKDAYS:

@@ -715,7 +715,7 @@ def _check_grounds(outcome_spec: OutcomeSpec, grounds: object) -> None:
     partial = outcome_spec.group is OutcomeGroup.PARTIAL
     cited: set[WithholdingGround] = set()
     for index, entry in enumerate(grounds):
-        at = f"grounds[{index}]"
+        at = f"grounds.{index}"
         if not isinstance(entry, Mapping):
             raise ValidationError("每项不予公开的依据须包含依据、理由和内容", field=at)
         try:

@@ -12,8 +12,8 @@ from tests.services.helpers import APPLICATION, fire, register
 
 def test_status_shows_the_stage_and_due_date_only(api, org):  # noqa: F811
     case = register(org)
-    response = api.get(
-        "/api/public/status", params={"number": case.number, "code": case.lookup_code}
+    response = api.post(
+        "/api/public/status", json={"number": case.number, "code": case.lookup_code}
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -27,29 +27,27 @@ def test_status_shows_the_stage_and_due_date_only(api, org):  # noqa: F811
         assert private not in response.text
     fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
     fire(org, case.id, "accept", "caseworker", as_of=D(2026, 3, 3))
-    lowered = api.get(
-        "/api/public/status", params={"number": case.number.lower(), "code": case.lookup_code}
+    lowered = api.post(
+        "/api/public/status", json={"number": case.number.lower(), "code": case.lookup_code}
     )
     assert lowered.json()["stage"] == "办理中"
 
 
 def test_a_wrong_number_and_a_wrong_code_answer_alike(api, org):  # noqa: F811
     case = register(org)
-    wrong_code = api.get("/api/public/status", params={"number": case.number, "code": "WRONG1"})
-    wrong_number = api.get(
-        "/api/public/status", params={"number": "FGW-1999-99999", "code": case.lookup_code}
+    wrong_code = api.post("/api/public/status", json={"number": case.number, "code": "WRONG1"})
+    wrong_number = api.post(
+        "/api/public/status", json={"number": "FGW-1999-99999", "code": case.lookup_code}
     )
     assert wrong_code.status_code == wrong_number.status_code == 404
     assert wrong_code.json() == wrong_number.json()
-    refused(
-        api.get("/api/public/status", params={"number": case.number}), 422, "validation", "code"
-    )
+    refused(api.post("/api/public/status", json={"number": case.number}), 422, "validation", "code")
 
 
 def test_lookups_are_rate_limited_per_client(api, org):  # noqa: F811
     case = register(org)
     params = {"number": case.number, "code": case.lookup_code}
     for _ in range(LOOKUP_LIMIT):
-        assert api.get("/api/public/status", params=params).status_code == 200
-    refused(api.get("/api/public/status", params=params), 429, "auth.throttled")
-    refused(api.get("/api/public/status", params={**params, "code": "x"}), 429)
+        assert api.post("/api/public/status", json=params).status_code == 200
+    refused(api.post("/api/public/status", json=params), 429, "auth.throttled")
+    refused(api.post("/api/public/status", json={**params, "code": "x"}), 429)

@@ -392,9 +392,9 @@ def test_fee_pause_is_ignored_when_the_policy_says_so(calendar):
 @pytest.mark.parametrize(
     ("pause", "field"),
     [
-        (_third_party(date(2026, 3, 1), date(2026, 3, 5)), "pauses[0].start"),
-        (_third_party(date(2026, 3, 10), date(2026, 3, 9)), "pauses[0].end"),
-        (_third_party(date(2026, 3, 10), latest_end=date(2026, 3, 9)), "pauses[0].latest_end"),
+        (_third_party(date(2026, 3, 1), date(2026, 3, 5)), "pauses.0.start"),
+        (_third_party(date(2026, 3, 10), date(2026, 3, 9)), "pauses.0.end"),
+        (_third_party(date(2026, 3, 10), latest_end=date(2026, 3, 9)), "pauses.0.latest_end"),
     ],
     ids=["before-receipt", "end-before-start", "latest-end-before-start"],
 )
@@ -447,12 +447,12 @@ def test_extensions_over_20_in_total_are_refused(calendar, days):
 def test_extension_of_zero_days_or_approved_before_receipt_is_refused(calendar):
     with pytest.raises(ClockError) as caught:
         reply_deadline(calendar, ReplyClockFacts(MON_0302, extensions=(Extension(0, MON_0302),)))
-    assert caught.value.field == "extensions[0].workdays"
+    assert caught.value.field == "extensions.0.workdays"
     with pytest.raises(ClockError) as caught:
         reply_deadline(
             calendar, ReplyClockFacts(MON_0302, extensions=(Extension(5, date(2026, 3, 1)),))
         )
-    assert caught.value.field == "extensions[0].approved_on"
+    assert caught.value.field == "extensions.0.approved_on"
 
 
 # --- deferral (Art 35) ------------------------------------------------------------------------

@@ -760,7 +760,7 @@ BAD = [
         "draft_decision",
         "caseworker",
         {"outcome": "withheld_state_secret", "fields": {"grounds": [{"ground": "state_secret"}]}},
-        "grounds[0].reasons",
+        "grounds.0.reasons",
     ),
     (
         "draft_decision",
@@ -772,7 +772,7 @@ BAD = [
                 "grounds": [{"ground": "third_party", "reasons": "y"}],
             },
         },
-        "grounds[0].part",
+        "grounds.0.part",
     ),
     (
         "draft_decision",

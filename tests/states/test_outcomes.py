@@ -408,7 +408,7 @@ def test_partial_disclosure_may_withhold_what_is_not_government_information():
 @pytest.mark.parametrize("outcome", WITHHELD)
 def test_a_refusal_never_cites_not_government_information(outcome):
     grounds = [entry(spec(outcome).ground), entry(WithholdingGround.NOT_GOVERNMENT_INFO)]
-    assert grounds_error(outcome, grounds).field == "grounds[1].ground"
+    assert grounds_error(outcome, grounds).field == "grounds.1.ground"
 
 
 @pytest.mark.parametrize("outcome", WITHHELD)
@@ -433,13 +433,13 @@ def test_a_refusal_may_cite_further_grounds_beside_its_own():
 def test_every_withheld_part_needs_reasons(outcome, reasons):
     ground = spec(outcome).ground or WithholdingGround.PROCESS_INFO
     grounds = [entry(ground), entry(ground, reasons=reasons)]
-    assert grounds_error(outcome, grounds).field == "grounds[1].reasons"
+    assert grounds_error(outcome, grounds).field == "grounds.1.reasons"
 
 
 @pytest.mark.parametrize("part", [None, "", "  "])
 def test_partial_disclosure_names_each_withheld_part(part):
     grounds = [entry(WithholdingGround.PROCESS_INFO, part=part)]
-    assert grounds_error(Outcome.PARTIAL, grounds).field == "grounds[0].part"
+    assert grounds_error(Outcome.PARTIAL, grounds).field == "grounds.0.part"
 
 
 def test_a_whole_refusal_need_not_name_a_part():
@@ -451,7 +451,7 @@ def test_a_whole_refusal_need_not_name_a_part():
 @pytest.mark.parametrize("ground", ["secret", None, 14])
 def test_an_unknown_ground_is_refused(ground):
     grounds = [{"ground": ground, "reasons": "理由", "part": "全部"}]
-    assert grounds_error(Outcome.PARTIAL, grounds).field == "grounds[0].ground"
+    assert grounds_error(Outcome.PARTIAL, grounds).field == "grounds.0.ground"
 
 
 @pytest.mark.parametrize(
@@ -459,8 +459,8 @@ def test_an_unknown_ground_is_refused(ground):
     [
         ("国家秘密", "grounds"),
         ({"ground": "state_secret", "reasons": "理由"}, "grounds"),
-        (["state_secret"], "grounds[0]"),
-        ([entry(WithholdingGround.STATE_SECRET, part=3)], "grounds[0].part"),
+        (["state_secret"], "grounds.0"),
+        ([entry(WithholdingGround.STATE_SECRET, part=3)], "grounds.0.part"),
     ],
 )
 def test_grounds_have_the_documented_shape(grounds, field):
