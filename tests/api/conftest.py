@@ -14,13 +14,18 @@ from sqlmodel import select
 from api.app import create_app
 from gkcase.db import unit_of_work
 from gkcase.models import Agency, User
-from gkcase.services import auth
 from gkcase.services.org import create_user
 from gkcase.states.machine import Role
-from tests.services.conftest import engine, org  # noqa: F401  (fixtures)
 
-PASSWORD = "correct horse battery"
-_HASH = auth.hash_password(PASSWORD)  # hashed once for every test
+# One copy of the callers' helpers, shared with the other API tests.
+from tests.api.fixtures_more import (  # noqa: F401
+    _HASH,
+    PASSWORD,
+    log_in,
+    refused,
+)
+from tests.api.fixtures_more import token_for as bearer  # noqa: F401
+from tests.services.conftest import engine, org  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -48,31 +53,3 @@ def client(org):  # noqa: F811
             session.add(user)
     with TestClient(create_app(org.engine)) as test_client:
         yield test_client
-
-
-def bearer(org, username):  # noqa: F811
-    """A bearer-token header acting as ``username`` (no CSRF needed)."""
-    with unit_of_work(org.engine) as session:
-        user = session.exec(select(User).where(User.username == username)).one()
-        _row, token = auth.issue_api_token(session, name="test", user=user, issued_by=user)
-    return {"Authorization": f"Bearer {token}"}
-
-
-def log_in(test_client, username, password=PASSWORD):
-    """Log in with the session cookie; returns the CSRF header to send on writes."""
-    response = test_client.post(
-        "/api/auth/login", json={"username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return {"X-CSRF-Token": response.json()["csrf_token"]}
-
-
-def refused(response, status, code=None, field=None):
-    assert response.status_code == status, response.text
-    body = response.json()
-    if code is not None:
-        assert body["code"] == code, body
-    if field is not None:
-        assert body["field"] == field, body
-    assert body["message"]
-    return body
