@@ -1,4 +1,5 @@
-"""The FastAPI application: routes grouped one module per resource under api/routes/."""
+"""The FastAPI application: the JSON API (one module per resource under api/routes/) and the
+web UI (api/web/)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 import api.routes
+import api.web
 import gkcase
 from api import errors
 from gkcase.db import create_schema, get_engine
@@ -29,4 +31,5 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         routes = importlib.import_module(f"api.routes.{module.name}")
         if hasattr(routes, "router"):
             app.include_router(routes.router)
+    api.web.install(app)
     return app

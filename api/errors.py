@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,21 +42,32 @@ def error_body(exc: GkcaseError) -> dict:
     return body
 
 
+def status_of(exc: GkcaseError) -> int:
+    return STATUS.get(
+        exc.code,
+        422 if exc.code.startswith(("validation", "clock.", "calendar.", "letter.")) else 400,
+    )
+
+
 def install(app: FastAPI) -> None:
+    """JSON errors for the API; the web UI's pages get the same refusals as HTML pages."""
+    from api.web import errors as page_errors
+    from api.web import is_page
+
     @app.exception_handler(GkcaseError)
-    async def gkcase_error(_request: Request, exc: GkcaseError) -> JSONResponse:
-        status = STATUS.get(
-            exc.code,
-            422 if exc.code.startswith(("validation", "clock.", "calendar.", "letter.")) else 400,
-        )
-        return JSONResponse(error_body(exc), status_code=status)
+    async def gkcase_error(request: Request, exc: GkcaseError) -> Response:
+        if is_page(request):
+            return page_errors.refusal(request, exc, status_of(exc))
+        return JSONResponse(error_body(exc), status_code=status_of(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def request_error(request: Request, exc: RequestValidationError) -> Response:
         err = exc.errors()[0] if exc.errors() else {"loc": (), "type": "", "msg": "请求无效"}
         location = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         message = _MESSAGES.get(err.get("type", ""), str(err.get("msg", "请求无效")))
         body = {"code": "validation", "field": ".".join(location) or None, "message": message}
+        if is_page(request):
+            return page_errors.page(request, 422, f"{body['field'] or '请求'}：{message}")
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(OverflowError)
@@ -68,8 +79,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "没有这个地址", 405: "不支持这种请求方法"}
+        if is_page(request):
+            return page_errors.page(
+                request, exc.status_code, messages.get(exc.status_code, str(exc.detail))
+            )
         body = {
             "code": f"http.{exc.status_code}",
             "field": None,

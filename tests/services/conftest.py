@@ -41,6 +41,11 @@ def engine(request, tmp_path):
 def org(engine):
     """One city government with two departments; a user of every role in the first department,
     a caseworker in the second, and a supervisor at the top."""
+    return make_org(engine)
+
+
+def make_org(engine):
+    """The organisation of :func:`org`, on ``engine``."""
     from gkcase.db import unit_of_work
     from gkcase.services.org import create_agency, create_user
     from gkcase.states.machine import Role
