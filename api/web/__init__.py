@@ -34,13 +34,13 @@ def install(app: FastAPI) -> None:
             app.include_router(pages.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)
-    async def login_required(_request: Request, exc: LoginRequired):  # noqa: ANN202
+    async def login_required(_request: Request, exc: LoginRequired):
         from urllib.parse import quote
 
         return redirect(f"/login?next={quote(exc.next_path, safe='')}", exc.message)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def security_headers(request: Request, call_next):  # noqa: ANN001
         response = await call_next(request)
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
