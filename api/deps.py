@@ -41,7 +41,11 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+#: Scope "function": the unit of work commits when the route returns, *before* the response is
+#: sent — so a client never reads stale data after a 2xx, and a failed commit is an error
+#: response, not a success already on the wire (FastAPI ends "request"-scoped dependencies
+#: after sending).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_caller(request: Request, session: SessionDep) -> auth.Caller:

@@ -699,3 +699,11 @@ def test_extreme_dates_and_ids_in_payloads_never_answer_500(client, org):
     assert answered[200] and answered[422] and answered[409]  # the checks were reached
     for case, count in ((registered, 1), (handling, 3), (reasons, 3)):
         assert _events(org, case["id"]) == count
+
+
+def test_a_write_commits_before_the_response_is_sent():
+    # A "request"-scoped session would commit after the client already had its 2xx: a read
+    # straight after could see the old case, and a failed commit would never be reported.
+    from api.deps import SessionDep
+
+    assert SessionDep.__metadata__[0].scope == "function"
