@@ -23,6 +23,7 @@ STATUS = {
     "auth.csrf": 403,
     "auth.throttled": 429,
     "case.stale": 409,
+    "report.locked": 409,
     "case.illegal_transition": 409,
     "case.precondition": 409,
     "letter.lint_errors": 409,

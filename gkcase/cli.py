@@ -31,6 +31,7 @@ from gkcase.errors import GkcaseError, ValidationError
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from gkcase.backup import DatabaseCheck
     from gkcase.models import Case, User
     from gkcase.states.machine import State
 
@@ -73,13 +74,90 @@ def cli() -> None:
 
 
 @cli.command()
-def init() -> None:
-    """Create the database (embedded SQLite by default; GKCASE_DATABASE_URL for another)."""
+@click.option("--verify", is_flag=True, help="then verify every case's audit chain")
+def init(verify: bool) -> None:
+    """Create the database or migrate it to the newest revision (embedded SQLite by default;
+    GKCASE_DATABASE_URL for another)."""
     from gkcase.db import create_schema, get_engine
     from gkcase.settings import get_settings
 
-    create_schema(get_engine())
-    click.echo(f"数据库已就绪：{_masked_url(get_settings().effective_database_url)}")
+    engine = get_engine()
+    revision = create_schema(engine)
+    url = _masked_url(get_settings().effective_database_url)
+    click.echo(f"数据库已就绪：{url}（迁移版本 {revision}）")
+    if verify:
+        from gkcase.backup import check_database
+
+        _report_check(check_database(engine))
+
+
+def _report_check(check: DatabaseCheck) -> None:
+    from gkcase.backup import BackupError
+
+    if not check.ok:
+        raise BackupError(
+            f"{len(check.failures)} 件案件的审计链校验未通过：{check.failure_text()}",
+            code="backup.chain_broken",
+        )
+    click.echo(f"审计链校验通过：{check.cases} 件案件，{check.events} 条事件")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="overwrite PATH if it exists")
+def backup(path: Path, force: bool) -> None:
+    """Back up the database to PATH (SQLite: a consistent copy while gkcase runs; PostgreSQL:
+    print the pg_dump command, run nothing)."""
+    from gkcase import backup as service
+    from gkcase.settings import get_settings
+
+    url = get_settings().effective_database_url
+    if service.sqlite_path(url) is None:
+        _print_postgresql(url, path, restore=False)
+        return
+    result = service.backup_sqlite(url, path, force=force)
+    click.echo(
+        f"已备份到 {result.path}（迁移版本 {result.revision or '无'}，{result.cases} 件案件）"
+    )
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="check the backup only; replace nothing")
+def restore(path: Path, check: bool) -> None:
+    """Replace the database with the backup PATH after checking it: a gkcase database at a
+    known revision, every case's audit chain intact; the replaced database is kept beside it.
+    Stop gkcase first. PostgreSQL: print the pg_restore commands, run nothing."""
+    from gkcase import backup as service
+    from gkcase.settings import get_settings
+
+    url = get_settings().effective_database_url
+    if service.sqlite_path(url) is None:
+        _print_postgresql(url, path, restore=True)
+        return
+    if check:
+        revision, result = service.check_backup(url, path)
+        click.echo(f"备份 {path} 可以恢复（迁移版本 {revision}）")
+        _report_check(result)
+        return
+    restored = service.restore_sqlite(url, path)
+    if restored.previous:
+        click.echo(f"原数据库已保留为 {restored.previous}")
+    click.echo(
+        f"已从 {path} 恢复（备份的迁移版本 {restored.backup_revision}，现为 {restored.revision}）"
+    )
+    _report_check(restored.check)
+
+
+def _print_postgresql(url: str, path: Path, *, restore: bool) -> None:
+    from gkcase import backup as service
+
+    what = "恢复" if restore else "备份"
+    click.echo(f"PostgreSQL 数据库由 PostgreSQL 自带工具{what}，gkcase 不代为执行。请运行：")
+    for command in service.postgresql_commands(url, path, restore=restore):
+        click.echo(f"  {command}")
+    if service.has_password(url):
+        click.echo("（命令中未写密码：请用 PGPASSWORD 环境变量或 ~/.pgpass 提供）")
 
 
 def _masked_url(url: str) -> str:
@@ -110,7 +188,7 @@ def _serve(host: str, port: int) -> None:
     import uvicorn
 
     click.echo(
-        f"API 已启动：http://{host}:{port}（接口文档 http://{host}:{port}/docs；Ctrl+C 退出）"
+        f"已启动：办理系统 http://{host}:{port}/ ，接口文档 http://{host}:{port}/docs（Ctrl+C 退出）"
     )
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
 
@@ -184,7 +262,8 @@ def demo(count: str, no_serve: bool, host: str, port: str) -> None:
     if busiest:
         click.echo(f"试试：gkcase case list --overdue；gkcase case show {busiest}")
     click.echo(
-        f"演示用户的密码均为 {demo_data.DEMO_PASSWORD}（如 admin、fgw_caseworker、fgw_admin）"
+        f"演示用户的密码均为 {demo_data.DEMO_PASSWORD}：登记员 fgw_registrar、承办人 fgw_caseworker、"
+        "法制审核 fgw_legal_reviewer、负责人 fgw_office_head、督查 city_supervisor、管理员 admin"
     )
     if not no_serve:
         click.echo()
@@ -388,6 +467,34 @@ def case_show(number: str, username: str | None, on: str | None) -> None:
         found = _find_case(session, number)
         lines = _case_lines(session, found, _viewer(session, found, username), as_of)
     click.echo("\n".join(lines))
+
+
+@case.command("bundle")
+@click.argument("number", metavar="NUMBER")
+@click.option(
+    "-o", "--output", "path", required=True, metavar="PATH", type=click.Path(path_type=Path)
+)
+@click.option("--as", "username", metavar="USERNAME", help="generate it as this user (checked)")
+@click.option("--on", "on", metavar="DATE", help="as of DATE (default: today, Beijing time)")
+def case_bundle(number: str, path: Path, username: str | None, on: str | None) -> None:
+    """The evidence bundle for 行政复议/行政诉讼: a ZIP of the case's whole record (personal data
+    unmasked; docs/evidence-bundle.md). Without --as it is generated as the server's operator."""
+    import hashlib
+
+    from gkcase.services.bundle import build_bundle
+    from gkcase.services.cases import china_today
+
+    as_of = _date(on, "--on") if on else china_today()
+    with _reader() as session:
+        found = _find_case(session, number)
+        viewer = _viewer(session, found, username) if username else None
+        data = build_bundle(session, found.id, viewer, as_of)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(f"无法写入 {path}：{exc.strerror}", field="--output") from None
+    digest = hashlib.sha256(data).hexdigest()
+    click.echo(f"已生成证据材料包 {path}（{len(data)} 字节，SHA-256 {digest}）")
 
 
 @case.command("list")
@@ -659,6 +766,199 @@ def unmark(day: str, revoked_by: str) -> None:
     with _session() as session:
         unmark_day(session, parsed, revoked_by=revoked_by)
     click.echo(f"已取消 {parsed.isoformat()} 的标记")
+
+
+# --- supervision metrics and the daily digest (docs/supervision.md) ----------------------------
+
+
+def _agency_by_code(session: Session, code: str, field: str = "--agency"):
+    from sqlmodel import select
+
+    from gkcase.models import Agency
+
+    agency = session.exec(select(Agency).where(Agency.code == code.strip().upper())).first()
+    if agency is None:
+        raise ValidationError(f"没有代码为 {code} 的机关", field=field)
+    return agency
+
+
+@cli.command()
+@click.option("--as-of", "on", metavar="DATE", help="as of DATE (default: today, Beijing time)")
+@click.option("--agency", "code", metavar="CODE", help="only people of this agency's subtree")
+@click.option("--print", "mode", flag_value="print", default=True, help="write them to stdout")
+@click.option("--send", "mode", flag_value="send", help="mail them (GKCASE_SMTP_*; for cron)")
+def digest(on: str | None, code: str | None, mode: str) -> None:
+    """The daily digest (每日提醒) for every caseworker and supervisor."""
+    from gkcase.services import digest as service
+    from gkcase.services.cases import china_today
+
+    as_of = _date(on, "--as-of") if on else china_today()
+    if mode == "send":
+        service.check_configured()  # before any work: cron gets one clear line
+    with _reader() as session:
+        agency = _agency_by_code(session, code) if code else None
+        found = service.build(session, as_of=as_of, agency=agency)
+    if mode == "print":
+        if found.digests:
+            click.echo(service.as_text(found.digests), nl=False)
+        for person in found.skipped:
+            click.echo(f"跳过 {person.full_name}（{person.username}）：{person.reason}", err=True)
+        return
+    report = service.send(found)
+    for person in report.failed:
+        click.echo(f"未发送 {person.full_name}（{person.username}）：{person.reason}", err=True)
+    for person in report.skipped:
+        click.echo(f"跳过 {person.full_name}（{person.username}）：{person.reason}", err=True)
+    click.echo(
+        f"每日提醒：已发送 {len(report.sent)} 封，跳过 {len(report.skipped)} 人，"
+        f"失败 {len(report.failed)} 人"
+    )
+    if report.failed:
+        raise click.exceptions.Exit(1)
+
+
+@cli.group("supervision")
+def supervision_group() -> None:
+    """督查: metrics for a period, with CSV/XLSX export."""
+
+
+@supervision_group.command("metrics")
+@click.option("--agency", "code", required=True, metavar="CODE", help="the subtree to measure")
+@click.option("--from", "first", required=True, metavar="DATE", help="first reply date")
+@click.option("--to", "last", required=True, metavar="DATE", help="last reply date")
+@click.option(
+    "--by",
+    type=click.Choice(["agency", "department", "caseworker"]),
+    default="agency",
+    show_default=True,
+)
+@click.option("--as-of", "on", metavar="DATE", help="open counts as of DATE (default: today)")
+@click.option("--risk-workdays", "risk", metavar="N", help="at-risk window (default: the agency's)")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="write CSV here")
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="write XLSX here")
+def supervision_metrics(
+    code: str,
+    first: str,
+    last: str,
+    by: str,
+    on: str | None,
+    risk: str | None,
+    csv_path: Path | None,
+    xlsx_path: Path | None,
+) -> None:
+    """Replies, on-time and extension rates, median working days and open counts."""
+    from gkcase.services import metrics as service
+    from gkcase.services.cases import china_today
+
+    if csv_path and xlsx_path:
+        raise ValidationError("--csv 与 --xlsx 只能选一个", field="--csv/--xlsx")
+    start, end = _date(first, "--from"), _date(last, "--to")
+    as_of = _date(on, "--as-of") if on else china_today()
+    risk_workdays = _int(risk, "--risk-workdays") if risk is not None else None
+    with _reader() as session:
+        agency = _agency_by_code(session, code)
+        report = service.metrics(
+            session, agency, start=start, end=end, as_of=as_of, by=by, risk_workdays=risk_workdays
+        )
+        name = agency.name
+    if csv_path or xlsx_path:
+        target = csv_path or xlsx_path
+        data = service.metrics_csv(report) if csv_path else service.metrics_xlsx(report)
+        try:
+            target.write_bytes(data)
+        except OSError as exc:
+            field = "--csv" if csv_path else "--xlsx"
+            raise ValidationError(f"无法写入 {target}：{exc.strerror}", field=field) from None
+        click.echo(f"已导出 {len(report.rows)} 行到 {target}")
+        return
+    click.echo(
+        f"{name} {start.isoformat()} 至 {end.isoformat()}（{service.GroupBy(by).label}；"
+        f"未结案件截至 {as_of.isoformat()}，临近期限 {report.risk_workdays} 个工作日）"
+    )
+    click.echo("名称  答复  按时  按时率  延期率  用时中位数  办理中  已逾期  临近期限  计时暂停")
+    for row in [*report.rows, report.total]:
+        click.echo(
+            f"{row.name}  {row.replies}  {row.on_time}  {_percent(row.on_time_rate)}  "
+            f"{_percent(row.extension_rate)}  {_number(row.median_workdays)}  {row.open}  "
+            f"{row.overdue}  {row.at_risk}  {row.paused}"
+        )
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+# --- the annual report (docs/annual-report.md) ---------------------------------------------------
+
+
+@cli.group("report")
+def report_group() -> None:
+    """Reports: the annual report's tables 三 and 四 (政府信息公开工作年度报告)."""
+
+
+@report_group.command("annual")
+@click.option("--agency", "code", required=True, metavar="CODE", help="the agency, by its code")
+@click.option("--year", "year", required=True, metavar="YEAR", help="e.g. 2025")
+@click.option("--subtree", is_flag=True, help="the agency and every agency below it")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["2021", "2019"]),
+    default="2021",
+    show_default=True,
+    help="国办公开办函〔2021〕30号, or the 2019 trial format",
+)
+@click.option("--csv", "csv_path", metavar="PATH", help="write CSV (UTF-8 with BOM); - for stdout")
+@click.option("--xlsx", "xlsx_path", metavar="PATH", type=click.Path(path_type=Path))
+@click.option("--html", "html_path", metavar="PATH", type=click.Path(path_type=Path))
+def report_annual(
+    code: str,
+    year: str,
+    subtree: bool,
+    fmt: str,
+    csv_path: str | None,
+    xlsx_path: Path | None,
+    html_path: Path | None,
+) -> None:
+    """Tables 三 and 四 of an agency's annual report as published (the locked numbers once the
+    year is locked), with the identity checks; or written as CSV, XLSX or HTML."""
+    from sqlmodel import select
+
+    from gkcase.models import Agency
+    from gkcase.services import annual_report as service
+
+    scope = service.Scope.SUBTREE if subtree else service.Scope.OWN
+    wanted = _int(year, "--year")
+    service.check_year(wanted)
+    with _reader() as session:
+        agency = session.exec(select(Agency).where(Agency.code == code.strip().upper())).first()
+        if agency is None:
+            raise ValidationError(f"没有代码为 {code} 的机关", field="--agency")
+        report = service.report_for(session, agency, wanted, scope, service.ReportFormat(fmt))
+    outputs = []
+    if csv_path == "-":
+        sys.stdout.buffer.write(service.to_csv(report))
+        return
+    if csv_path:
+        outputs.append((Path(csv_path), service.to_csv(report), "--csv"))
+    if xlsx_path:
+        outputs.append((xlsx_path, service.to_xlsx(report), "--xlsx"))
+    if html_path:
+        from api.web.pages.reports import export_html
+
+        outputs.append((html_path, export_html(report).encode(), "--html"))
+    for path, data, field in outputs:
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise ValidationError(f"无法写入 {path}：{exc.strerror}", field=field) from None
+        click.echo(f"已写入 {path}")
+    if not outputs:
+        click.echo(service.as_text(report))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import gkcase.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from gkcase.settings import get_settings
@@ -61,8 +61,56 @@ def get_engine(url: str | None = None) -> Engine:
     return _engines[url]
 
 
-def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+def create_schema(engine: Engine) -> str:
+    """Bring the schema to the newest revision (Alembic; docs/operations.md) and return it.
+
+    Cheap when it is there already: one query reads the revision.
+    """
+    from gkcase.migrations import head_revision, schema_revision
+
+    revision = schema_revision(engine)
+    if revision == head_revision():
+        return revision
+    return migrate(engine)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The migration revision the database is at; ``None`` when it has never been migrated."""
+    from gkcase.migrations import schema_revision as read
+
+    return read(engine)
+
+
+def migrate(engine: Engine) -> str:
+    """Upgrade the database to the newest revision, in one transaction, and return the revision.
+
+    A database made by ``create_all`` is adopted when its tables match the models or the
+    baseline (``gkcase.migrations.SchemaMismatch`` names the differences otherwise). On
+    PostgreSQL an advisory lock on the schema is held throughout, so workers starting together
+    migrate one after the other; the later ones find the database at the newest revision.
+    """
+    from gkcase.migrations import advisory_lock_sql, upgrade
+
+    postgresql = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE: True})
+        if postgresql:
+            connection.exec_driver_sql(advisory_lock_sql("lock"))
+            connection.commit()
+        else:
+            # SQLite's batch mode rebuilds a table (copy, drop, rename), which enforced foreign
+            # keys refuse for a table others reference; `upgrade` checks them all before commit.
+            # The pragma only takes effect outside a transaction, hence the driver's connection.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                return upgrade(connection)
+        finally:
+            if postgresql:
+                connection.exec_driver_sql(advisory_lock_sql("unlock"))
+                connection.commit()
+            else:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 @contextmanager

@@ -1655,6 +1655,8 @@ class _Seeder:
             agency=agency,
             roles=roles,
             password_hash=self.password_hash,
+            # a reserved domain (RFC 2606): `gkcase digest --send` in the demo never reaches anyone
+            email=f"{username}@demo.invalid",
         )
 
     def staff(self, code: str, role: Role, run: _Run) -> User:

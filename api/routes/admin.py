@@ -35,14 +35,14 @@ def _subtree_ids(session: Session, admin: User) -> set[int]:
     return set(session.exec(select(Agency.id).where(col(Agency.path).startswith(own.path))).all())
 
 
-def _agency_in_scope(session: Session, admin: User, agency_id: int, field: str) -> Agency:
+def agency_in_scope(session: Session, admin: User, agency_id: int, field: str) -> Agency:
     agency = session.get(Agency, agency_id)
     if agency is None or agency.id not in _subtree_ids(session, admin):
         raise NotFound("机关不存在", field=field)
     return agency
 
 
-def _user_in_scope(session: Session, admin: User, user_id: int, field: str = "user_id") -> User:
+def user_in_scope(session: Session, admin: User, user_id: int, field: str = "user_id") -> User:
     user = session.get(User, user_id)
     if user is None or user.agency_id not in _subtree_ids(session, admin):
         raise NotFound("用户不存在", field=field)
@@ -122,7 +122,7 @@ def list_agencies(session: SessionDep, admin: AdminUser) -> list[AgencyOut]:
 @router.post("/agencies", response_model=AgencyOut, status_code=201, summary="新增下级机关")
 def add_agency(data: AgencyIn, session: SessionDep, admin: AdminUser) -> AgencyOut:
     parent_id = data.parent_id if data.parent_id is not None else admin.agency_id
-    parent = _agency_in_scope(session, admin, parent_id, "parent_id")
+    parent = agency_in_scope(session, admin, parent_id, "parent_id")
     fields = data.model_dump(exclude={"parent_id"})
     fields["code"] = fields["code"].strip().upper()
     return _agency_out(create_agency(session, parent=parent, **fields))
@@ -142,6 +142,7 @@ class UserIn(BaseModel):
                     "agency_id": 2,
                     "roles": ["caseworker", "registrar"],
                     "password": "an initial password",
+                    "email": "lisi@fgw.example.gov.cn",
                 }
             ]
         },
@@ -154,6 +155,12 @@ class UserIn(BaseModel):
     )
     roles: list[Role] = Field(min_length=1)
     password: str = Field(min_length=8, max_length=200, description="initial password")
+    email: str = Field(
+        default="",
+        max_length=120,
+        pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="work e-mail for the daily digest",
+    )
 
 
 class UserOut(BaseModel):
@@ -162,6 +169,7 @@ class UserOut(BaseModel):
     full_name: str
     agency_id: int
     roles: list[str]
+    email: str
     active: bool
     created_at: datetime
 
@@ -173,6 +181,7 @@ def _user_out(user: User) -> UserOut:
         full_name=user.full_name,
         agency_id=user.agency_id,
         roles=sorted(user.role_set),
+        email=user.email,
         active=user.active,
         created_at=user.created_at,
     )
@@ -188,7 +197,7 @@ def list_users(session: SessionDep, admin: AdminUser) -> list[UserOut]:
 @router.post("/users", response_model=UserOut, status_code=201, summary="新增用户")
 def add_user(data: UserIn, session: SessionDep, admin: AdminUser) -> UserOut:
     agency_id = data.agency_id if data.agency_id is not None else admin.agency_id
-    agency = _agency_in_scope(session, admin, agency_id, "agency_id")
+    agency = agency_in_scope(session, admin, agency_id, "agency_id")
     user = create_user(
         session,
         username=data.username.strip(),
@@ -196,13 +205,14 @@ def add_user(data: UserIn, session: SessionDep, admin: AdminUser) -> UserOut:
         agency=agency,
         roles=list(dict.fromkeys(data.roles)),
         password_hash=auth.hash_password(data.password),
+        email=data.email.strip(),
     )
     return _user_out(user)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut, summary="停用用户")
 def deactivate_user(user_id: RowId, session: SessionDep, admin: AdminUser) -> UserOut:
-    user = _user_in_scope(session, admin, user_id)
+    user = user_in_scope(session, admin, user_id)
     if user.id == admin.id:
         raise ValidationError("不能停用自己的账号", field="user_id")
     if user.active:
@@ -255,7 +265,7 @@ def _token_out(row: ApiToken) -> TokenOut:
 
 @router.post("/tokens", response_model=IssuedToken, status_code=201, summary="签发API令牌")
 def issue_token(data: TokenIn, session: SessionDep, admin: AdminUser) -> IssuedToken:
-    user = admin if data.user_id is None else _user_in_scope(session, admin, data.user_id)
+    user = admin if data.user_id is None else user_in_scope(session, admin, data.user_id)
     if not user.active:
         raise ValidationError("该用户已停用", field="user_id")
     row, token = auth.issue_api_token(session, name=data.name.strip(), user=user, issued_by=admin)
@@ -279,7 +289,7 @@ def revoke_token(token_id: RowId, session: SessionDep, admin: AdminUser) -> Toke
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound("令牌不存在", field="token_id")
-    _user_in_scope(session, admin, row.user_id, field="token_id")
+    user_in_scope(session, admin, row.user_id, field="token_id")
     row = auth.revoke_api_token(session, token_id)
     session.flush()
     return _token_out(row)

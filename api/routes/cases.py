@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import and_, func, not_, or_
+from sqlalchemy import func, not_
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep
@@ -34,8 +34,10 @@ from gkcase.models import (
 )
 from gkcase.privacy import mask_address, mask_id_number, mask_phone
 from gkcase.services import cases as service
+from gkcase.services import supervision
 from gkcase.services.calendar import current_calendar
 from gkcase.services.letters import letters_of
+from gkcase.services.repeats import handles_cases, repeat_candidates
 from gkcase.states.machine import Role, State, Trigger
 from gkcase.states.outcomes import spec
 from gkcase.states.payloads import MAX_ID, PAYLOADS
@@ -98,7 +100,7 @@ class IntakeIn(service.RegistrationIn):
                         "kind": "natural_person",
                         "name": "张三",
                         "id_type": "居民身份证",
-                        "id_number": "110101199003070021",
+                        "id_number": "11010119900307002X",
                         "phone": "13812341234",
                         "address": "某市东湖区解放路128号502室",
                     },
@@ -256,7 +258,7 @@ class CaseListOut(BaseModel):
     items: list[CaseRowOut]
 
 
-def _agencies_for(session: Session, user: User, agency_id: int | None, subtree: bool) -> list[int]:
+def agencies_for(session: Session, user: User, agency_id: int | None, subtree: bool) -> list[int]:
     """The agencies a list covers: own by default; a supervisor may name any agency of its
     subtree and include what lies below. Anything else is 'not found'."""
     own = session.get(Agency, user.agency_id)
@@ -303,7 +305,7 @@ def list_cases(
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CaseListOut:
     today = _today(as_of)
-    agencies = _agencies_for(session, user, agency_id, subtree)
+    agencies = agencies_for(session, user, agency_id, subtree)
     conditions: list[Any] = [col(Case.agency_id).in_(agencies)]
     if state:
         conditions.append(col(Case.state).in_([s.value for s in state]))
@@ -320,47 +322,35 @@ def list_cases(
     if q and q.strip():
         conditions.append(col(Case.information_requested).contains(q.strip(), autoescape=True))
     if paused is not None:
-        is_paused = Case.clock_status == "paused"
+        is_paused = supervision.paused_condition()
         conditions.append(is_paused if paused else not_(is_paused))
     if overdue is not None:
-        late = and_(
-            Case.clock_status != "stopped",
-            or_(
-                and_(
-                    col(Case.reply_due).is_not(None),
-                    col(Case.reply_due) < today,
-                    Case.clock_status == "running",
-                ),
-                and_(col(Case.projected_due).is_not(None), col(Case.projected_due) < today),
-            ),
-        )
+        late = supervision.overdue_condition(today)
         conditions.append(late if overdue else not_(late))
     cal = current_calendar(session)
     if at_risk is not None:
         if risk_workdays is None:
             risk_workdays = session.get(Agency, user.agency_id).at_risk_workdays
         try:
-            # workdays_between(today, due) <= N  ⇔  due < the (N+1)-th working day after today
-            limit = cal.add_workdays(today, risk_workdays + 1)
+            risky = supervision.at_risk_condition(cal, today, risk_workdays)
         except GkcaseError:
             raise
         except (OverflowError, ValueError):
             raise ValidationError("日期超出日历范围", field="as_of") from None
-        risky = and_(
-            Case.clock_status != "stopped",
-            col(Case.reply_due).is_not(None),
-            col(Case.reply_due) >= today,
-            col(Case.reply_due) < limit,
-        )
         conditions.append(risky if at_risk else not_(risky))
     total = session.exec(select(func.count()).select_from(Case).where(*conditions)).one()
-    rows = session.exec(
-        select(Case)
+    order = (col(Case.reply_due).is_(None), col(Case.reply_due), col(Case.id))
+    # The page's ids first, then their rows: the ids come from the open-case index alone
+    # (ix_gk_case_open_agency covers the overdue, at-risk and paused filters), which SQLite
+    # otherwise passes over for the agency index and reads every case (docs/performance.md).
+    page_ids = (
+        select(Case.id)
         .where(*conditions)
-        .order_by(col(Case.reply_due).is_(None), col(Case.reply_due), col(Case.id))
+        .order_by(*order)
         .offset((page - 1) * page_size)
         .limit(page_size)
-    ).all()
+    )
+    rows = session.exec(select(Case).where(col(Case.id).in_(page_ids)).order_by(*order)).all()
     names = _names(session, {r.assignee_id for r in rows if r.assignee_id})
     items = []
     for case in rows:
@@ -574,6 +564,20 @@ class CaseOut(BaseModel):
     closed_on: date | None
 
 
+class RepeatCandidateOut(BaseModel):
+    """An earlier, answered case of the same applicant for the same information: a candidate
+    for 不予重复处理 (Art 36(六)), for the caseworker to decide (gkcase.services.repeats)."""
+
+    case_id: int
+    number: str
+    outcome: str
+    outcome_label: str
+    replied_on: date
+    score: float = Field(description="申请内容的文字相似度，0–1")
+    reason: str
+    text: str
+
+
 class CaseDetailOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -655,6 +659,11 @@ class CaseDetailOut(BaseModel):
     deliveries: list[DeliveryOut]
     remedies: list[RemedyOut]
     permitted_events: list[PermittedOut]
+    repeat_candidates: list[RepeatCandidateOut] | None = Field(
+        default=None,
+        description="同一申请人此前已答复的相同申请（第三十六条第（六）项候选）；"
+        "null：仅办理本机关案件的人员可见",
+    )
 
 
 def _sees_personal_data(user: User, case: Case) -> bool:
@@ -739,6 +748,7 @@ def case_detail(
 ) -> CaseDetailOut:
     today = _today(as_of)
     case = service.get_case(session, case_id, user)
+    seen = service.overview(session, case, user, today)
     names = _names(session, {case.assignee_id} if case.assignee_id else set())
     try:
         decision = json.loads(case.decision or "{}")
@@ -784,16 +794,16 @@ def case_detail(
             reason=e.reason,
             payload=json.loads(e.payload),
         )
-        for e in service.history(session, case)
+        for e in seen.events
     ]
     permitted = [
         PermittedOut(trigger=t.value, label=t.label, allowed=reason is None, reason=reason)
-        for t, reason in service.permitted(session, case, user, today)
+        for t, reason in seen.permitted
     ]
     return CaseDetailOut(
         case=out,
         version=case.version,
-        clock=_clock_out(service.clock_of(session, case, today)),
+        clock=_clock_out(seen.clock),
         events=events,
         letters=[
             LetterRef(id=x.id, kind=x.kind, number=x.number, issued_on=x.issued_on)
@@ -816,6 +826,12 @@ def case_detail(
             for r in _rows(session, Remedy, case.id)
         ],
         permitted_events=permitted,
+        repeat_candidates=[
+            RepeatCandidateOut.model_validate(r, from_attributes=True)
+            for r in repeat_candidates(session, case)
+        ]
+        if handles_cases(user, case.agency_id)
+        else None,
     )
 
 

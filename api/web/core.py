@@ -137,6 +137,7 @@ NAV: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
     ("/review", "法制审核", (Role.LEGAL_REVIEWER,)),
     ("/cases", "案件查询", tuple(Role)),
     ("/supervision", "督查统计", (Role.SUPERVISOR,)),
+    ("/reports/annual", "年度报表", (Role.SUPERVISOR, Role.OFFICE_HEAD, Role.ADMIN)),
     ("/admin", "系统管理", (Role.ADMIN,)),
 )
 

@@ -16,6 +16,7 @@ from gkcase.models.case import (
 from gkcase.models.letter import Letter, LetterDraft, LetterTemplate
 from gkcase.models.org import Agency, User
 from gkcase.models.public import PublicLookupWindow
+from gkcase.models.report import ReportLock, ReportLockFlag
 
 __all__ = [
     "Agency",
@@ -37,6 +38,8 @@ __all__ = [
     "LoginAttempt",
     "PublicLookupWindow",
     "Remedy",
+    "ReportLock",
+    "ReportLockFlag",
     "User",
     "UserSession",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, func, literal_column, not_
 from sqlmodel import Field, SQLModel
 
 
@@ -61,6 +61,30 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("agency_id", "year", "seq", name="uq_case_number"),
         UniqueConstraint("agency_id", "idempotency_key", name="uq_case_idempotency"),
+        # Open cases only (a small, recent share of the table): the overdue / at-risk list and
+        # the supervisor's counts (docs/performance.md, "Scale"). The literal in the predicate
+        # must match the queries' (gkcase.services.supervision.RUNNING_CLOCK).
+        Index(
+            "ix_gk_case_open_reply_due",
+            "reply_due",
+            sqlite_where=literal_column("clock_status") != literal_column("'stopped'"),
+            postgresql_where=literal_column("clock_status") != literal_column("'stopped'"),
+        ),
+        Index(
+            "ix_gk_case_open_projected_due",
+            "projected_due",
+            sqlite_where=literal_column("clock_status") != literal_column("'stopped'"),
+            postgresql_where=literal_column("clock_status") != literal_column("'stopped'"),
+        ),
+        Index(
+            "ix_gk_case_open_agency",
+            "agency_id",
+            "clock_status",
+            "reply_due",
+            "projected_due",
+            sqlite_where=literal_column("clock_status") != literal_column("'stopped'"),
+            postgresql_where=literal_column("clock_status") != literal_column("'stopped'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -106,10 +130,28 @@ class Case(SQLModel, table=True):
     registered_by: int | None = Field(default=None, foreign_key="app_user.id")
 
 
+#: The day a case concluded (its reply signed, or closed without one): the annual report selects
+#: a year's cases by it (gkcase.services.annual_report.count_applications; the expression must
+#: stay the same there for the index to be used).
+CASE_CONCLUDED_INDEX = Index(
+    "ix_gk_case_concluded",
+    func.coalesce(Case.__table__.c.replied_on, Case.__table__.c.closed_on),
+)
+
+
 class Consultation(SQLModel, table=True):
     """征求意见: a third party (Art 32) or a co-producing agency (Art 34)."""
 
     __tablename__ = "consultation"
+    __table_args__ = (
+        # Open consultations by window end: the expired-consultation lapse (Art 32, 34).
+        Index(
+            "ix_consultation_open_window_due",
+            "window_due",
+            sqlite_where=not_(literal_column("closed")),
+            postgresql_where=not_(literal_column("closed")),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="gk_case.id", index=True)
@@ -182,7 +224,11 @@ class CaseEvent(SQLModel, table=True):
     """One immutable entry in a case's history, chained to the one before by its hash."""
 
     __tablename__ = "case_event"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_case_event_seq"),
+        # A case's events of one kind by date: lapses, first conclusions, locked-report checks.
+        Index("ix_case_event_case_trigger_on", "case_id", "trigger", "on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="gk_case.id", index=True)

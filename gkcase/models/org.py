@@ -45,6 +45,8 @@ class User(SQLModel, table=True):
     agency_id: int = Field(foreign_key="agency.id", index=True)
     roles: str = Field(max_length=200)
     password_hash: str = Field(default="", max_length=200)
+    #: Work e-mail for the daily digest (gkcase/services/digest.py); empty: no digest is sent.
+    email: str = Field(default="", max_length=120)
     active: bool = True
     created_at: datetime
 

@@ -36,6 +36,7 @@ def create_user(
     agency: Agency,
     roles: Iterable[Role | str],
     password_hash: str = "",
+    email: str = "",
 ) -> User:
     role_values = []
     for role in roles:
@@ -53,6 +54,7 @@ def create_user(
         agency_id=agency.id,
         roles=",".join(role_values),
         password_hash=password_hash,
+        email=email,
         created_at=datetime.now(UTC),
     )
     session.add(user)

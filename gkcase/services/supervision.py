@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, not_, or_
+from sqlalchemy import and_, func, literal_column, not_, or_
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -41,6 +41,28 @@ WEEKS = 12
 # --- scope ------------------------------------------------------------------------------------
 
 
+def answered_on() -> Any:
+    """The date a reply counts as given, for timeliness (国办公开办函〔2016〕235号): the applicant's
+    signature date for direct or entrusted delivery, the posting date (交邮之日) for mail — the
+    earliest delivery of the current reply —, or the signing date (``replied_on``) while no
+    delivery is recorded yet. A SQL expression over ``Case``."""
+    timing = when(
+        (col(Delivery.method) == "post", func.coalesce(Delivery.posted_on, Delivery.delivered_on)),
+        else_=Delivery.delivered_on,
+    )
+    delivered = (
+        select(func.min(timing))
+        .where(Delivery.case_id == Case.id, timing >= Case.replied_on)
+        .scalar_subquery()
+    )
+    return func.coalesce(delivered, Case.replied_on)
+
+
+def on_time_condition() -> Any:
+    """按时答复: the reply counts as given (:func:`answered_on`) on or before the due date."""
+    return and_(col(Case.reply_due).is_not(None), answered_on() <= col(Case.reply_due))
+
+
 def in_scope(session: Session, home: Agency, agency_id: int | None = None) -> Agency:
     """The agency a supervisor of ``home`` asked for (default: ``home``), if it lies in ``home``'s
     subtree; anything else is 'not found' (a sibling's agency does not exist for them)."""
@@ -57,7 +79,7 @@ def _subtree_ids(agency: Agency) -> Any:
     return select(Agency.id).where(col(Agency.path).startswith(agency.path))
 
 
-def _case_in(agency: Agency) -> Any:
+def case_in(agency: Agency) -> Any:
     return col(Case.agency_id).in_(_subtree_ids(agency))
 
 
@@ -81,7 +103,7 @@ def find_case(session: Session, home: Agency, number: str) -> Case | None:
     wanted = number.strip()
     if not wanted:
         return None
-    query = select(Case).where(_case_in(home))
+    query = select(Case).where(case_in(home))
     found = session.exec(query.where(Case.number == wanted)).first()
     if found is None:
         found = session.exec(query.where(func.upper(Case.number) == wanted.upper())).first()
@@ -90,17 +112,22 @@ def find_case(session: Session, home: Agency, number: str) -> Case | None:
 
 # --- overdue, at risk, paused -----------------------------------------------------------------
 
+#: The clock of an open case (closed cases are ``stopped``). A literal, not a bound parameter, so
+#: both databases use the partial indexes over open cases (``ix_gk_case_open_*``).
+RUNNING_CLOCK = col(Case.clock_status) != literal_column("'stopped'")
+
 
 def overdue_condition(today: date) -> Any:
-    """已逾期: the running clock's due date has passed, or a paused case's due date, counted with
-    the longest pause it may still take, has (``projected_due``). Same as the case list."""
+    """已逾期: the due date of a running or deferred (Art 35, or a date a review decision
+    ordered) clock has passed, or a paused case's due date, counted with the longest pause it may
+    still take, has (``projected_due``). The case list, the inbox and the dashboard all use this."""
     return and_(
-        Case.clock_status != "stopped",
+        RUNNING_CLOCK,
         or_(
             and_(
                 col(Case.reply_due).is_not(None),
                 col(Case.reply_due) < today,
-                Case.clock_status == "running",
+                col(Case.clock_status).in_(("running", "deferred")),
             ),
             and_(col(Case.projected_due).is_not(None), col(Case.projected_due) < today),
         ),
@@ -112,7 +139,7 @@ def at_risk_condition(cal: WorkdayCalendar, today: date, risk_workdays: int) -> 
     # workdays_between(today, due) <= N  ⇔  due < the (N+1)-th working day after today
     limit = cal.add_workdays(today, risk_workdays + 1)
     return and_(
-        Case.clock_status != "stopped",
+        RUNNING_CLOCK,
         col(Case.reply_due).is_not(None),
         col(Case.reply_due) >= today,
         col(Case.reply_due) < limit,
@@ -183,7 +210,8 @@ def breakdown(
     """Overdue / at-risk / paused counts under ``agency`` (already checked to be in scope).
 
     ``risk_workdays`` defaults to ``agency``'s own warning period. Two grouped queries: per
-    agency of the subtree, and per assignee of ``agency``'s own cases.
+    agency of the subtree, and per assignee of ``agency``'s own cases — over open cases only
+    (a closed case's clock is ``stopped`` and counts in no column), through the partial index.
     """
     cal = current_calendar(session)
     risk = agency.at_risk_workdays if risk_workdays is None else risk_workdays
@@ -191,7 +219,9 @@ def breakdown(
     per_agency = {
         row.agency_id: row
         for row in session.exec(
-            select(Case.agency_id, *columns).where(_case_in(agency)).group_by(Case.agency_id)
+            select(Case.agency_id, *columns)
+            .where(case_in(agency), RUNNING_CLOCK)
+            .group_by(Case.agency_id)
         )
     }
     paths = _paths(session, agency)
@@ -216,7 +246,7 @@ def breakdown(
     rows = session.exec(
         select(Case.assignee_id, User.full_name, *columns)
         .join(User, User.id == Case.assignee_id, isouter=True)
-        .where(Case.agency_id == agency.id)
+        .where(Case.agency_id == agency.id, RUNNING_CLOCK)
         .group_by(Case.assignee_id, User.full_name)
     ).all()
     caseworkers = sorted(
@@ -255,7 +285,7 @@ def weekly_flow(session: Session, agency: Agency, *, as_of: date, weeks: int = W
     for column, into in ((Case.receipt_date, intake), (Case.replied_on, replies)):
         rows = session.exec(
             select(column, func.count())
-            .where(_case_in(agency), col(column) >= first, col(column) <= last)
+            .where(case_in(agency), col(column) >= first, col(column) <= last)
             .group_by(column)
         )
         for day, n in rows:
@@ -266,7 +296,8 @@ def weekly_flow(session: Session, agency: Agency, *, as_of: date, weeks: int = W
 
 @dataclass
 class OnTime:
-    """Replies signed in a period, and how many by their due date (``replied_on <= reply_due``)."""
+    """Replies signed in a period, and how many were given by their due date
+    (:func:`on_time_condition`)."""
 
     key: int
     name: str
@@ -297,14 +328,14 @@ def on_time_rate(session: Session, agency: Agency, *, start: date, end: date) ->
     """The on-time rate of replies signed in ``[start, end]`` under ``agency``, per department."""
     if end < start:
         raise ValidationError("结束日期不能早于开始日期", field="to")
-    in_time = and_(col(Case.reply_due).is_not(None), col(Case.replied_on) <= col(Case.reply_due))
+    in_time = on_time_condition()
     grouped = session.exec(
         select(
             Case.agency_id,
             func.count(),
             func.coalesce(func.sum(when((in_time, 1), else_=0)), 0),
         )
-        .where(_case_in(agency), col(Case.replied_on) >= start, col(Case.replied_on) <= end)
+        .where(case_in(agency), col(Case.replied_on) >= start, col(Case.replied_on) <= end)
         .group_by(Case.agency_id)
     ).all()
     paths = _paths(session, agency)
@@ -415,7 +446,7 @@ def _late_correction_notices(
         select(Case.id, Case.number, Case.agency_id, Case.receipt_date, CaseEvent.payload)
         .join(CaseEvent, CaseEvent.case_id == Case.id)
         .where(
-            _case_in(agency),
+            case_in(agency),
             CaseEvent.trigger == "request_correction",
             col(CaseEvent.on) >= start,
             col(CaseEvent.on) <= end,
@@ -449,7 +480,7 @@ def _expired_consultations(session: Session, agency: Agency, as_of: date) -> lis
         select(Case.id, Case.number, Case.agency_id, Consultation)
         .join(Consultation, Consultation.case_id == Case.id)
         .where(
-            _case_in(agency),
+            case_in(agency),
             not_(Consultation.closed),
             col(Consultation.window_due).is_not(None),
             col(Consultation.window_due) < as_of,
@@ -478,7 +509,7 @@ def _undelivered(
     cutoff = cal.add_workdays(as_of, -workdays) if workdays else as_of + timedelta(days=1)
     rows = session.exec(
         select(Case.id, Case.number, Case.agency_id, Case.replied_on).where(
-            _case_in(agency),
+            case_in(agency),
             Case.state == State.REPLIED.value,
             col(Case.replied_on).is_not(None),
             col(Case.replied_on) < cutoff,
@@ -512,7 +543,7 @@ def _unarchived(session: Session, agency: Agency, as_of: date, days: int) -> lis
         select(Case.id, Case.number, Case.agency_id, delivered.c.delivered_on)
         .join(delivered, delivered.c.case_id == Case.id)
         .where(
-            _case_in(agency),
+            case_in(agency),
             Case.state == State.DELIVERED.value,
             delivered.c.delivered_on < as_of - timedelta(days=days),
         )

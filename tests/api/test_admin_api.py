@@ -69,6 +69,13 @@ def test_users_created_with_roles_and_password_then_deactivated(api, org):  # no
         and "zjw_caseworker" not in usernames
         and "supervisor" not in usernames
     )
+    assert user["email"] == ""
+    refused(
+        api.post("/api/admin/users", json={**new, "email": "no at sign"}, headers=admin),
+        422,
+        "validation",
+        "email",
+    )
     refused(
         api.post("/api/admin/users", json={**new, "roles": ["king"]}, headers=admin),
         422,

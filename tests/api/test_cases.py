@@ -707,3 +707,20 @@ def test_a_write_commits_before_the_response_is_sent():
     from api.deps import SessionDep
 
     assert SessionDep.__metadata__[0].scope == "function"
+
+
+def test_a_deferred_case_past_its_date_is_overdue_in_the_list(client, org):
+    # Art 35: once reasons are requested, the office head may set a later reply date; when that
+    # date passes the case is as late as any other (its clock is "deferred", not "running").
+    reg, cw, head = bearer(org, "registrar"), bearer(org, "caseworker"), bearer(org, "office_head")
+    case = _intake(client, reg, arrived_on="2026-01-12", as_of="2026-01-12")
+    _act(client, cw, case["id"], "start_review", on="2026-01-13")
+    _act(client, cw, case["id"], "accept", on="2026-01-13")
+    _act(client, cw, case["id"], "request_reasons", {"matters": "请说明理由"}, on="2026-01-14")
+    until = {"until": "2026-03-02", "decided_on": "2026-01-20", "reason": "理由合理"}
+    _act(client, head, case["id"], "defer", until, on="2026-01-20")
+    row = client.get("/api/cases", params={"as_of": "2026-03-03"}, headers=cw).json()["items"][0]
+    assert row["clock_status"] == "deferred" and row["reply_due"] == "2026-03-02"
+    assert row["workdays_left"] < 0
+    assert _ids(client, cw, overdue="true", as_of="2026-03-02") == []
+    assert _ids(client, cw, overdue="true", as_of="2026-03-03") == [case["id"]]

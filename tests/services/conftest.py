@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlmodel import SQLModel
@@ -14,11 +15,24 @@ from gkcase.db import make_engine
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("GKCASE_TEST_DATABASE_URL") else [])
 
 
+def build_schema(engine):
+    """The schema by ``create_all`` (fast), marked as at the newest migration, as ``gkcase init``
+    leaves a database — so ``create_app`` finds it current instead of adopting it each time.
+    tests/test_migrations.py keeps the migrations and ``create_all`` equal."""
+    from alembic import command
+
+    from gkcase import migrations
+
+    SQLModel.metadata.create_all(engine)
+    with engine.begin() as connection:
+        command.stamp(migrations.config(connection), "head")
+
+
 @pytest.fixture(params=BACKENDS)
 def engine(request, tmp_path):
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        SQLModel.metadata.create_all(engine)
+        build_schema(engine)
         yield engine
         engine.dispose()
         return
@@ -29,7 +43,7 @@ def engine(request, tmp_path):
     with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     engine = make_engine(url, schema=schema)
-    SQLModel.metadata.create_all(engine)
+    build_schema(engine)
     yield engine
     engine.dispose()
     with admin.begin() as connection:
@@ -107,3 +121,26 @@ class Org:
         from gkcase.states.machine import Role
 
         return self.users[Role(role) if role in Role._value2member_map_ else role]
+
+
+@contextmanager
+def cli_database(tmp_path, monkeypatch, fill):
+    """A SQLite file as the command line's configured database (``GKCASE_DATABASE_URL``),
+    holding the test organisation and what ``fill(org)`` adds; yields what ``fill`` returns."""
+    import gkcase.db
+    from gkcase.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    db = make_engine(url)
+    build_schema(db)
+    built = fill(make_org(db))
+    db.dispose()
+    monkeypatch.setenv("GKCASE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        yield built
+    finally:
+        get_settings.cache_clear()
+        for cached in gkcase.db._engines.values():
+            cached.dispose()
+        gkcase.db._engines.clear()

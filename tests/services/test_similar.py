@@ -3,7 +3,10 @@ requests in an agency (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +16,11 @@ from gkcase.services.similar import (
     MIN_CHARS,
     SIMILAR_THRESHOLD,
     bigrams,
+    chinese_number,
+    fold_numerals,
+    judge,
     normalise,
+    same_information,
     similar_requests,
     similarity,
 )
@@ -175,3 +182,76 @@ def test_limit_and_threshold(org):
         strict = similar_requests(session, org.fgw.id, Who(), "某项目批复")
         empty = similar_requests(session, org.fgw.id, Who(), "  。")
     assert len(loose) == 4 and strict == [] and empty == []
+
+
+# --- the same information (issue #7) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (EIA, "请提供某项目2025年环评批复的全部相关文件，谢谢"),  # paraphrase, politeness
+        ("二〇二五年东湖区政府工作报告", "东湖区２０２５年政府工作报告"),  # numerals, full width
+        ("市财政局2024年部门预算和部门决算", "2024年度市财政局部门决算、部门预算"),  # reordered
+        ("某环审〔2023〕45号批复", "某环审[2023]45号批复的有关材料"),  # brackets, 有关
+        (
+            "根据《中华人民共和国政府信息公开条例》第二十七条，申请公开青山县2023年第三季度统计数据",
+            "青山县2023年第3季度数据",
+        ),  # the Regulation cited, 第三 = 第3
+    ],
+)
+def test_same_information_despite_wording(a, b):
+    assert same_information(a, b) and same_information(b, a)
+    assert judge(a, b).reason == "年份、文号、数字一致，内容相同"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        (EIA, "2024年某项目的环境影响评价批复文件", "年份不同"),
+        ("某环审〔2025〕12号批复", "某环审〔2025〕13号批复", "数字不同"),
+        ("市环审〔2025〕12号批复", "区环审〔2025〕12号批复", "发文机关代字不同"),
+        ("人民路拓宽改造工程房屋征收补偿方案", "解放路拓宽改造工程房屋征收补偿方案", "内容不同"),
+        ("市财政局2024年部门预算", "市财政局2024年部门决算", "内容不同"),
+        ("市财政局2024年部门预算", "市财政局2024年部门预算和部门决算", "内容不同"),
+        ("一期工程征收决定", "二期工程征收决定", "数字不同"),
+    ],
+)
+def test_near_misses_are_not_the_same_information(a, b, why):
+    verdict = judge(a, b)
+    assert not verdict.same and why in verdict.reason
+    assert not judge(b, a).same
+
+
+def test_chinese_numerals_become_digits_only_where_they_are_numbers():
+    assert fold_numerals("二〇二五年第十二次会议") == "2025年第12次会议"
+    assert fold_numerals("统一规划，十四五") == "统一规划，十四五"
+    numbers = ("二〇二五", "三十七", "一百零五", "十")
+    assert [chinese_number(x) for x in numbers] == [2025, 37, 105, 10]
+
+
+def test_precision_and_recall_on_the_labelled_pairs():
+    """tests/data/similar_pairs.jsonl (benchmarks/similar_pairs.py builds it; docs/similarity.md
+    records the figures): same_information must rarely call different requests the same
+    (a false 不予重复处理 candidate costs a caseworker's time and risks a wrong refusal), and
+    find most true repeats."""
+    path = Path(__file__).resolve().parent.parent / "data" / "similar_pairs.jsonl"
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    assert len(pairs) >= 300
+    assert {p["source"] for p in pairs} == {"generated", "hand"}
+    said = [(same_information(p["a"], p["b"]), p["same"]) for p in pairs]
+    tp = sum(s and t for s, t in said)
+    fp = sum(s and not t for s, t in said)
+    fn = sum(t and not s for s, t in said)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.95, f"precision {precision:.3f}"
+    assert recall >= 0.85, f"recall {recall:.3f}"
+
+
+def test_the_labelled_pairs_file_is_what_the_generator_writes():
+    root = Path(__file__).resolve().parent.parent.parent
+    spec = importlib.util.spec_from_file_location("pairs", root / "benchmarks" / "similar_pairs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stored = (root / "tests" / "data" / "similar_pairs.jsonl").read_text(encoding="utf-8")
+    assert [json.loads(line) for line in stored.splitlines() if line] == module.build()

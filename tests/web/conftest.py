@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from api.app import create_app
 from gkcase.db import make_engine, unit_of_work
 from gkcase.models import User
 from tests.api.fixtures_more import _HASH, PASSWORD
-from tests.services.conftest import engine, make_org, org  # noqa: F401  (fixtures)
+from tests.services.conftest import build_schema, engine, make_org, org  # noqa: F401  (fixtures)
 
 ARTIFACTS = Path(
     os.environ.get("GKCASE_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
@@ -172,7 +172,7 @@ class LiveServer:
 def live_org(tmp_path):
     """The test organisation on a SQLite file of its own (browser tests run on SQLite)."""
     db = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
-    SQLModel.metadata.create_all(db)
+    build_schema(db)
     built = make_org(db)
     set_passwords(db)
     yield built

@@ -118,6 +118,7 @@ def test_admin_adds_a_user_who_can_then_sign_in(web):
             ("roles", "caseworker"),
             ("roles", "registrar"),
             ("password", "initial-pass-1"),
+            ("email", "wangwu@fgw.example.gov.cn"),
         ],
     )
     assert response.status_code == 303 and response.headers["location"] == "/admin/users"
@@ -125,8 +126,11 @@ def test_admin_adds_a_user_who_can_then_sign_in(web):
     assert "已添加用户 fgw_new（王五）" in listed.text
     row = user_row(web.engine, "fgw_new")
     assert row.agency_id == web.org.fgw.id and row.role_set == {"caseworker", "registrar"}
+    assert row.email == "wangwu@fgw.example.gov.cn"
+    assert "<td>wangwu@fgw.example.gov.cn</td>" in listed.text
     api = {u["username"]: u for u in admin.get("/api/admin/users").json()}
     assert api["fgw_new"]["roles"] == ["caseworker", "registrar"] and api["fgw_new"]["active"]
+    assert api["fgw_new"]["email"] == "wangwu@fgw.example.gov.cn"
     signed_in = web.anonymous.post(
         "/login", data={"username": "fgw_new", "password": "initial-pass-1"}
     )
@@ -156,14 +160,21 @@ def test_missing_roles_short_password_and_bad_username_are_each_named(web):
     admin = web.user("admin")
     response = admin.post(
         "/admin/users",
-        {"username": "a b", "full_name": "", "agency_id": str(web.org.fgw.id), "password": "123"},
+        {
+            "username": "a b",
+            "full_name": "",
+            "agency_id": str(web.org.fgw.id),
+            "password": "123",
+            "email": "not-an-address",
+        },
     )
     assert response.status_code == 422
     assert field_error(response.text, "roles") == "至少选择一项"
     assert field_error(response.text, "password") == "至少 8 个字符"
     assert field_error(response.text, "username") == "只能使用英文字母、数字和 _ - ."
     assert field_error(response.text, "full_name") == "不能为空"
-    assert 'value="a b"' in response.text
+    assert field_error(response.text, "email") == "电子邮箱格式不正确，如 name@example.gov.cn"
+    assert 'value="a b"' in response.text and 'value="not-an-address"' in response.text
 
 
 def test_a_user_cannot_be_added_to_a_sibling_agency(web):
@@ -496,6 +507,8 @@ def test_admin_adds_a_user_with_the_keyboard_only(pages, live):
     page.keyboard.type("kb_user")
     page.keyboard.press("Tab")
     page.keyboard.type("键盘用户")
+    page.keyboard.press("Tab")  # the e-mail for the daily digest
+    page.keyboard.type("kb_user@fgw.example.gov.cn")
     page.keyboard.press("Tab")  # the agency select: the admin's own agency is chosen already
     page.keyboard.press("Tab")  # first role checkbox
     page.keyboard.press("Space")
@@ -512,7 +525,9 @@ def test_admin_adds_a_user_with_the_keyboard_only(pages, live):
     row = page.locator("tr", has_text="kb_user")
     assert row.count() == 1
     assert "登记员、法制审核人员" in row.inner_text()  # the first and third boxes
-    assert user_row(live.org.engine, "kb_user").role_set == {"registrar", "legal_reviewer"}
+    added = user_row(live.org.engine, "kb_user")
+    assert added.role_set == {"registrar", "legal_reviewer"}
+    assert added.email == "kb_user@fgw.example.gov.cn"
     screenshot(page, "admin-users")
     page.goto("/admin/calendar")
     assert page.locator("table.years tbody tr").count() >= 8

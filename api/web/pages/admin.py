@@ -73,6 +73,10 @@ _MESSAGES = {
     "literal_error": "不是允许的取值",
     "bool_parsing": "应为是或否",
 }
+#: Where one field's rule needs its own words.
+_FIELD_MESSAGES = {
+    ("email", "string_pattern_mismatch"): "电子邮箱格式不正确，如 name@example.gov.cn"
+}
 
 
 def _checked(model: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, str]]:
@@ -84,7 +88,9 @@ def _checked(model: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, 
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "_"
             minimum = (err.get("ctx") or {}).get("min_length", 0)
-            if err["type"] == "string_too_short" and minimum > 1:
+            if (field, err["type"]) in _FIELD_MESSAGES:
+                message = _FIELD_MESSAGES[field, err["type"]]
+            elif err["type"] == "string_too_short" and minimum > 1:
                 message = f"至少 {minimum} 个字符"
             else:
                 message = _MESSAGES.get(err["type"], err["msg"].removeprefix("Value error, "))
@@ -200,6 +206,7 @@ async def add_user(request: Request, viewer: ViewerDep) -> Response:
         "agency_id": _optional_id(form.get("agency_id")),
         "roles": values["roles"],
         "password": str(form.get("password", "")),
+        "email": str(form.get("email", "")).strip(),
     }
     checked, errors = _checked(admin_api.UserIn, data)
     if checked is None:
@@ -301,7 +308,7 @@ async def add_agency(request: Request, viewer: ViewerDep) -> Response:
     try:
         with unit_of_work(engine_of(request)) as session:
             parent_id = checked.parent_id or admin.agency_id
-            parent = admin_api._agency_in_scope(session, admin, parent_id, "parent_id")
+            parent = admin_api.agency_in_scope(session, admin, parent_id, "parent_id")
             added = create_agency(session, parent=parent, **fields)
             name = added.name
     except GkcaseError as exc:

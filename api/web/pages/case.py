@@ -39,9 +39,11 @@ from gkcase.errors import GkcaseError, ValidationError
 from gkcase.letters.catalogue import CATALOGUE, letter_spec
 from gkcase.letters.lint import has_errors
 from gkcase.models import Agency, Case, Letter, User
+from gkcase.services import bundle as bundle_service
 from gkcase.services import cases as service
 from gkcase.services import letters as letter_service
 from gkcase.services.calendar import current_calendar
+from gkcase.services.repeats import REPEAT_RULE
 from gkcase.states.machine import Role, State, Trigger
 from gkcase.states.payloads import MAX_ID
 
@@ -253,6 +255,7 @@ def _load(
         ]
         issued = [_issued(x) for x in letter_service.letters_of(session, case)]
         chain = service.verify(session, case_id)
+        can_bundle = bundle_service.may_build_bundle(session, case, viewer.user)
         urgency = _urgency(session, detail, agency, today)
         agency_name = agency.name
     can_write = viewer.user.agency_id == detail.case.agency_id
@@ -272,11 +275,13 @@ def _load(
         "available_letters": available,
         "issued_letters": issued,
         "chain": chain,
+        "can_bundle": can_bundle,  # the evidence bundle holds unmasked personal data
         "can_write": can_write,
         "state_label": _state_label,
         "summarize": forms.summarize,
         "choice_label": forms.choice_label,
         "today": today,
+        "repeat_rule": REPEAT_RULE,
     }
 
 

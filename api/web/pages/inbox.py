@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from api.routes.cases import _agencies_for, list_cases
+from api.routes.cases import agencies_for, list_cases
 from api.web.core import Viewer, ViewerDep, redirect, render, require, with_read
 from gkcase.calendar.clock import PauseKind
 from gkcase.calendar.workdays import WorkdayCalendar
@@ -380,7 +380,7 @@ def search(request: Request, viewer: ViewerDep) -> Response:
     with with_read(request) as session:
         user = session.get(User, viewer.user.id)
         if q:
-            visible = _agencies_for(session, user, None, True)
+            visible = agencies_for(session, user, None, True)
             exact = session.exec(
                 select(Case.id).where(
                     func.upper(Case.number) == q.upper(), col(Case.agency_id).in_(visible)

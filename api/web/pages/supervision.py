@@ -43,16 +43,16 @@ FLAGS = {
 }
 
 
-def _check_day(value: date | None, name: str) -> None:
+def check_day(value: date | None, name: str) -> None:
     if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
         raise ValidationError(f"日期须在{MIN_YEAR}年至{MAX_YEAR}年之间", field=name)
 
 
-def _home(session: Any, viewer: Any) -> Agency:
+def home_agency(session: Any, viewer: Any) -> Agency:
     return session.get(Agency, viewer.agency.id)
 
 
-def _trail(session: Any, agency: Agency, home: Agency) -> list[Agency]:
+def agency_trail(session: Any, agency: Agency, home: Agency) -> list[Agency]:
     """The agencies from ``home`` down to ``agency`` (breadcrumbs)."""
     ids = [int(part) for part in agency.path.strip("/").split("/") if part]
     found = {a.id: a for a in (session.get(Agency, i) for i in ids) if a is not None}
@@ -74,12 +74,12 @@ def dashboard(
 ) -> Response:
     require(viewer, Role.SUPERVISOR)
     for value, name in ((as_of, "as_of"), (start, "from"), (end, "to")):
-        _check_day(value, name)
+        check_day(value, name)
     today = as_of or china_today()
     start = start or date(today.year, 1, 1)
     end = end or today
     with with_read(request) as session:
-        home = _home(session, viewer)
+        home = home_agency(session, viewer)
         agency = service.in_scope(session, home, agency_id)
         counts = service.breakdown(
             session, agency, as_of=today, risk_workdays=home.at_risk_workdays
@@ -95,7 +95,7 @@ def dashboard(
             undelivered_workdays=undelivered_workdays,
             unarchived_days=unarchived_days,
         )
-        trail = _trail(session, agency, home)
+        trail = agency_trail(session, agency, home)
         session.expunge_all()  # what the page shows outlives the read session
     weekly_chart = {
         "labels": [f"{w.start.month}/{w.start.day}" for w in flow],
@@ -155,10 +155,10 @@ def drill_down(
 ) -> Response:
     """The cases behind one count of the dashboard, from the case list's own filters."""
     require(viewer, Role.SUPERVISOR)
-    _check_day(as_of, "as_of")
+    check_day(as_of, "as_of")
     today = as_of or china_today()
     with with_read(request) as session:
-        home = _home(session, viewer)
+        home = home_agency(session, viewer)
         agency = service.in_scope(session, home, agency_id)
         listed = list_cases(
             session,
@@ -228,7 +228,7 @@ def find_for_audit(
     """A case number typed in the dashboard's search box → that case's audit trail."""
     require(viewer, Role.SUPERVISOR)
     with with_read(request) as session:
-        found = service.find_case(session, _home(session, viewer), number)
+        found = service.find_case(session, home_agency(session, viewer), number)
         found_id = found.id if found is not None else None
     if found_id is None:
         message = "请输入案件编号" if not number.strip() else f"未找到案件「{number.strip()}」"
