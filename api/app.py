@@ -13,7 +13,9 @@ import api.routes
 import api.web
 import gkcase
 from api import errors
+from api.gate import AdmissionGate
 from gkcase.db import create_schema, get_engine
+from gkcase.settings import get_settings
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -32,4 +34,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if hasattr(routes, "router"):
             app.include_router(routes.router)
     api.web.install(app)
+    settings = get_settings()
+    # Outermost of gkcase's middleware, so that a waiting request holds nothing (api/gate.py).
+    app.add_middleware(
+        AdmissionGate,
+        concurrency=settings.worker_concurrency,
+        write_concurrency=settings.worker_write_concurrency,
+        queue=settings.worker_queue,
+    )
     return app

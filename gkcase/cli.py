@@ -182,15 +182,32 @@ def _case_count(text: str) -> int:
 
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+MAX_WORKERS = 64
 
 
-def _serve(host: str, port: int) -> None:
-    import uvicorn
+def _serve(
+    host: str,
+    port: int,
+    workers: int = 1,
+    access_log: bool = True,
+    forwarded_allow_ips: str | None = None,
+) -> None:
+    from gkcase import server
 
     click.echo(
         f"已启动：办理系统 http://{host}:{port}/ ，接口文档 http://{host}:{port}/docs（Ctrl+C 退出）"
     )
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+    try:
+        server.serve(
+            host,
+            port,
+            workers=workers,
+            access_log=access_log,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
+    except OSError as exc:  # the address is taken or cannot be bound
+        message = f"无法在 {host}:{port} 上监听：{exc.strerror or exc}"
+        raise ValidationError(message, field="--port") from exc
 
 
 def _port(text: str) -> int:
@@ -203,13 +220,38 @@ def _port(text: str) -> int:
 @cli.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="address to listen on")
 @click.option("--port", "port", default=str(DEFAULT_PORT), show_default=True, metavar="P")
-def serve(host: str, port: str) -> None:
+@click.option(
+    "--workers",
+    "workers",
+    default="1",
+    show_default=True,
+    metavar="N",
+    help="worker processes, each with its own listener (docs/deployment.md)",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="log every request line (method, path, status)",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    metavar="IPS",
+    help="the reverse proxy's addresses, trusted for X-Forwarded-For (default 127.0.0.1)",
+)
+def serve(
+    host: str, port: str, workers: str, access_log: bool, forwarded_allow_ips: str | None
+) -> None:
     """Run the HTTP API (uvicorn) on the configured database."""
     from gkcase.db import create_schema, get_engine
 
     number = _port(port)
+    count = _int(workers, "--workers")
+    if not 1 <= count <= MAX_WORKERS:
+        raise ValidationError(f"工作进程数须在 1–{MAX_WORKERS} 之间", field="--workers")
     create_schema(get_engine())
-    _serve(host, number)
+    _serve(host, number, count, access_log, forwarded_allow_ips)
 
 
 @cli.command()

@@ -50,7 +50,14 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    settings = get_settings()
+    return create_engine(
+        url,
+        pool_pre_ping=settings.db_pre_ping,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        connect_args=connect_args,
+    )
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,21 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     #: Seconds to wait for the mail server.
     smtp_timeout: float = 30.0
+    #: PostgreSQL connection pool per process (docs/deployment.md): connections kept open, extra
+    #: ones opened under a burst, and whether each checkout is tested first with a round trip
+    #: (survives a database restart at the cost of one round trip per request).
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pre_ping: bool = True
+    #: Reads (GET) one API worker process handles at once; the rest wait their turn in order
+    #: (docs/performance.md, "HTTP load"). Python runs one thread at a time, so a few requests in
+    #: flight keep the process busy; more only add switching between threads and connections.
+    worker_concurrency: int = Field(default=2, ge=1, le=200)
+    #: Writes one worker handles at once, in a line of their own so reads never wait for them.
+    worker_write_concurrency: int = Field(default=2, ge=1, le=200)
+    #: Requests allowed to wait per worker; beyond that a request is refused at once with 503
+    #: ``server.busy`` and ``Retry-After`` instead of queueing without end.
+    worker_queue: int = Field(default=500, ge=0, le=100_000)
 
     @property
     def effective_database_url(self) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import func, not_
+from sqlalchemy import func, literal, not_, union_all
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep
@@ -29,6 +29,7 @@ from gkcase.models import (
     Consultation,
     Delivery,
     FeeNotice,
+    Letter,
     Remedy,
     User,
 )
@@ -36,7 +37,6 @@ from gkcase.privacy import mask_address, mask_id_number, mask_phone
 from gkcase.services import cases as service
 from gkcase.services import supervision
 from gkcase.services.calendar import current_calendar
-from gkcase.services.letters import letters_of
 from gkcase.services.repeats import handles_cases, repeat_candidates
 from gkcase.states.machine import Role, State, Trigger
 from gkcase.states.outcomes import spec
@@ -739,6 +739,29 @@ def _rows(session: Session, model: Any, case_id: int) -> list[Any]:
     return list(session.exec(select(model).where(model.case_id == case_id).order_by(model.id)))
 
 
+#: A case's records in other tables, shown on its detail (letters first).
+_CASE_RECORDS = (Letter, Consultation, FeeNotice, Delivery, Remedy)
+
+
+def _case_records(session: Session, case_id: int) -> dict[Any, list[Any]]:
+    """Each of ``_CASE_RECORDS``' rows for the case. Most cases have none of most kinds, so one
+    statement counts all five and only the kinds present are read (the detail is the hottest
+    read: docs/performance.md)."""
+    counts = union_all(
+        *(
+            select(literal(index).label("kind"), func.count().label("n"))
+            .select_from(model)
+            .where(model.case_id == case_id)
+            for index, model in enumerate(_CASE_RECORDS)
+        )
+    )
+    present = {kind for kind, n in session.execute(counts) if n}
+    return {
+        model: _rows(session, model, case_id) if index in present else []
+        for index, model in enumerate(_CASE_RECORDS)
+    }
+
+
 @router.get("/{case_id}", response_model=CaseDetailOut, summary="案件详情")
 def case_detail(
     case_id: CaseId,
@@ -750,6 +773,8 @@ def case_detail(
     case = service.get_case(session, case_id, user)
     seen = service.overview(session, case, user, today)
     names = _names(session, {case.assignee_id} if case.assignee_id else set())
+    applicant = session.get(Applicant, case.applicant_id)
+    records = _case_records(session, case.id)
     try:
         decision = json.loads(case.decision or "{}")
     except ValueError:
@@ -764,9 +789,7 @@ def case_detail(
         signed_for_on=case.signed_for_on,
         confirmed_on=case.confirmed_on,
         receipt_date=case.receipt_date,
-        applicant=_applicant_out(
-            session.get(Applicant, case.applicant_id), case, _sees_personal_data(user, case)
-        ),
+        applicant=_applicant_out(applicant, case, _sees_personal_data(user, case)),
         information_requested=case.information_requested,
         form_requested=case.form_requested,
         delivery_requested=case.delivery_requested,
@@ -807,28 +830,20 @@ def case_detail(
         events=events,
         letters=[
             LetterRef(id=x.id, kind=x.kind, number=x.number, issued_on=x.issued_on)
-            for x in letters_of(session, case)
+            for x in records[Letter]
         ],
         consultations=[
-            ConsultationOut.model_validate(c, from_attributes=True)
-            for c in _rows(session, Consultation, case.id)
+            ConsultationOut.model_validate(c, from_attributes=True) for c in records[Consultation]
         ],
         fee_notices=[
-            FeeNoticeOut.model_validate(f, from_attributes=True)
-            for f in _rows(session, FeeNotice, case.id)
+            FeeNoticeOut.model_validate(f, from_attributes=True) for f in records[FeeNotice]
         ],
-        deliveries=[
-            DeliveryOut.model_validate(d, from_attributes=True)
-            for d in _rows(session, Delivery, case.id)
-        ],
-        remedies=[
-            RemedyOut.model_validate(r, from_attributes=True)
-            for r in _rows(session, Remedy, case.id)
-        ],
+        deliveries=[DeliveryOut.model_validate(d, from_attributes=True) for d in records[Delivery]],
+        remedies=[RemedyOut.model_validate(r, from_attributes=True) for r in records[Remedy]],
         permitted_events=permitted,
         repeat_candidates=[
             RepeatCandidateOut.model_validate(r, from_attributes=True)
-            for r in repeat_candidates(session, case)
+            for r in repeat_candidates(session, case, applicant=applicant)
         ]
         if handles_cases(user, case.agency_id)
         else None,

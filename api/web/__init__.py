@@ -14,6 +14,7 @@ import pkgutil
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import api.web.pages
 from api.web.core import STATIC_DIR, LoginRequired, redirect
@@ -39,16 +40,44 @@ def install(app: FastAPI) -> None:
 
         return redirect(f"/login?next={quote(exc.next_path, safe='')}", exc.message)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # noqa: ANN001
-        response = await call_next(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            if not request.url.path.startswith("/static"):
-                response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
+
+
+#: Headers added to every HTML response (the UI's pages and its error pages).
+_PAGE_HEADERS = (
+    (b"content-security-policy", PAGE_CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+class SecurityHeaders:
+    """Adds the UI's security headers (and ``no-store`` outside ``/static``) to HTML responses,
+    keeping any the route set itself. A plain ASGI middleware: it only looks at the response's
+    start message, so JSON and file responses pass through untouched and nothing is buffered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+                if content_type.startswith(b"text/html"):
+                    wanted = _PAGE_HEADERS if static else (*_PAGE_HEADERS, _NO_STORE)
+                    headers.extend(h for h in wanted if h[0] not in present)
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def is_page(request: Request) -> bool:

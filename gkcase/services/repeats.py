@@ -102,13 +102,17 @@ class RepeatCandidate:
     text: str
 
 
-def repeat_candidates(session: Session, case: Case, limit: int = 5) -> list[RepeatCandidate]:
+def repeat_candidates(
+    session: Session, case: Case, limit: int = 5, *, applicant: Applicant | None = None
+) -> list[RepeatCandidate]:
     """The same applicant's earlier cases in ``case``'s agency that asked for the same
     information and were answered (signed) on or before ``case`` was received, newest reply
-    first. Only while ``case`` is open: the notice is for deciding it."""
+    first. Only while ``case`` is open: the notice is for deciding it. ``applicant`` is the
+    case's applicant when the caller has it already."""
     if not State(case.state).is_open:
         return []
-    applicant = session.get(Applicant, case.applicant_id)
+    if applicant is None or applicant.id != case.applicant_id:
+        applicant = session.get(Applicant, case.applicant_id)
     who = applicant_condition(applicant) if applicant is not None else None
     if who is None:
         return []
