@@ -169,6 +169,11 @@ def seed(url: str, cases: int) -> tuple[dict[str, str], list[int]]:
                             as_of=arrived + timedelta(days=3),
                         )  # fmt: skip
                         version = fired.case.version
+    # Statistics, as autovacuum would have gathered them on a database in use: without them the
+    # planner takes the freshly filled tables for empty.
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
     engine.dispose()
     return tokens, ids
 
