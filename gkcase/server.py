@@ -26,10 +26,15 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 #: Listen backlog per worker (uvicorn's default).
 BACKLOG = 2048
-APP = "api.app:create_app"
+#: The app factory each worker calls: the app, warmed up (below).
+APP = "gkcase.server:warm_app"
 
 
 def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple]:
@@ -37,6 +42,25 @@ def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple]:
         host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
     )[0]
     return family, address
+
+
+def warm_up() -> None:
+    """What the first letter a worker signs would otherwise pay for inside a request: importing
+    WeasyPrint, loading the system's fonts and rendering the PDF probe (about 0.6 s of CPU,
+    measured under load as the slowest request of each new worker)."""
+    from gkcase.letters.output import pdf_available
+
+    pdf_available()
+
+
+def warm_app() -> FastAPI:
+    """The app factory ``serve`` gives uvicorn: :func:`api.app.create_app`, then
+    :func:`warm_up`, both before the worker accepts its first connection."""
+    from api.app import create_app
+
+    app = create_app()
+    warm_up()
+    return app
 
 
 def reuse_port_supported() -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import gkcase.db
 from gkcase import server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,3 +175,22 @@ def test_serve_refuses_a_bad_worker_count(capsys, tmp_path, monkeypatch):
             assert "--workers" in err
     finally:
         get_settings.cache_clear()
+
+
+def test_the_served_app_is_warmed_up_before_its_first_request(tmp_path, monkeypatch):
+    from gkcase.letters import output
+    from gkcase.settings import get_settings
+
+    monkeypatch.setenv("GKCASE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("GKCASE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    output._probe.cache_clear()
+    try:
+        app = server.warm_app()
+        assert app.title == "gkcase"
+        assert output._probe.cache_info().currsize == 1  # the PDF probe has run
+    finally:
+        get_settings.cache_clear()
+        for engine in gkcase.db._engines.values():
+            engine.dispose()
+        gkcase.db._engines.clear()

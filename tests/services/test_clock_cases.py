@@ -832,7 +832,8 @@ def test_a_posted_reply_needs_its_posting_date_and_number(org):
     )
     assert error.field == "delivered_on"  # before the reply was signed
     with unit_of_work(org.engine) as session:
-        events = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        events = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
         ).all()
         assert [e.trigger for e in events][-1] == "sign"
         assert svc.verify(session, case.id).ok

@@ -56,7 +56,8 @@ def test_two_writers_with_the_same_version_one_wins(org):
     assert stale[0].actor == winner.actor_name
     assert winner.actor_name in stale[0].message and "请刷新后重试" in stale[0].message
     with unit_of_work(org.engine) as session:
-        events = session.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        events = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
         ).all()
         stored = session.get(Case, case.id)
         assert [e.seq for e in events] == [1, 2]

@@ -107,7 +107,8 @@ def test_audit_trail_by_case_number_with_verification(web):
 def test_a_tampered_event_fails_verification(web):
     case_id = handling(web.org, D(2026, 3, 2))
     with unit_of_work(web.engine) as session:
-        event = session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
+        event = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
         ).first()
         event.reason = "事后改动"
         session.add(event)
