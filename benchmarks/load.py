@@ -354,14 +354,19 @@ async def _phase(base, tokens, ids, args, seed, rate=None) -> tuple[Tally, float
     pool = [Client(base, tokens["caseworker"]) for _ in range(readers)]
     until = time.monotonic() + args.seconds
     started = time.monotonic()
-    tasks = [lifecycler(roles, tally, until, args.think) for roles in writers]
+    lifecycles = [
+        asyncio.create_task(lifecycler(roles, tally, until, args.think)) for roles in writers
+    ]
+    readings = []
     for index, client in enumerate(pool):
         offset = index * interval / readers if interval else 0.0  # spread the readers' schedules
-        tasks.append(
-            reader(client, tally, ids, until, random.Random(rng.random()), interval, offset)
-        )
-    await asyncio.gather(*tasks)
+        task = reader(client, tally, ids, until, random.Random(rng.random()), interval, offset)
+        readings.append(asyncio.create_task(task))
+    # The readers' window is the phase's length: a lifecycle under way at the end is finished
+    # (so that its events can be checked) after the readers have stopped, and does not count.
+    await asyncio.gather(*readings)
     elapsed = time.monotonic() - started
+    await asyncio.gather(*lifecycles)
     for client in pool + [c for roles in writers for c in roles.values()]:
         await client.close()
     return tally, elapsed
