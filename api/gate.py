@@ -14,7 +14,8 @@ PDF and DOCX and commits), and a case read should not queue behind one.
 
 A queue longer than ``worker_queue`` means the worker is overloaded: the request is refused at
 once with 503 ``server.busy`` and ``Retry-After``, rather than waiting until the proxy times out.
-Static files bypass the gate (they are small and need no database).
+Static files bypass the gate (they are small and need no database). A request leaves the gate
+when its response starts: the body's transfer to a slow client happens outside it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUSY_CODE = "server.busy"
 BUSY_MESSAGE = "服务器繁忙，请稍后重试"
@@ -75,11 +76,27 @@ class AdmissionGate:
         finally:
             line.waiting -= 1
         line.inside += 1
+        held = True
+
+        def leave() -> None:
+            nonlocal held
+            if held:
+                held = False
+                line.inside -= 1
+                line.semaphore.release()
+
+        async def send_then_leave(message: Message) -> None:
+            # The route's work is done once its response starts (gkcase's responses carry their
+            # whole body): the slot goes to the next request while the body travels, so a slow
+            # client downloading a bundle or an export does not hold up the worker's reads.
+            if message["type"] == "http.response.start":
+                leave()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_then_leave)
         finally:
-            line.inside -= 1
-            line.semaphore.release()
+            leave()
 
 
 async def _busy(scope: Scope, send: Send) -> None:

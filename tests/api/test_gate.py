@@ -176,3 +176,42 @@ def test_the_app_is_gated_with_the_configured_slots(monkeypatch, tmp_path):
         assert app.user_middleware[0].cls is AdmissionGate  # outermost of gkcase's own
     finally:
         get_settings.cache_clear()
+
+
+def test_a_slow_download_leaves_the_gate_when_its_response_starts():
+    async def scenario():
+        body_sent = asyncio.Event()
+        entered = []
+
+        async def app(scope, receive, send):
+            entered.append(scope["path"])
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            if scope["path"] == "/api/cases/1/bundle.zip":
+                await body_sent.wait()  # the client reads the body slowly
+            await send({"type": "http.response.body", "body": b"..."})
+
+        gate = AdmissionGate(app, concurrency=1, write_concurrency=1, queue=10)
+        download = asyncio.create_task(request(gate, "/api/cases/1/bundle.zip"))
+        await settle()
+        assert gate.reads.inside == 0  # the body is still on its way, the slot is free
+        assert (await request(gate, "/api/cases/2"))[0] == 200
+        body_sent.set()
+        assert (await download)[0] == 200
+        assert entered == ["/api/cases/1/bundle.zip", "/api/cases/2"]
+        assert not gate.reads.semaphore.locked()
+
+    asyncio.run(scenario())
+
+
+def test_a_request_that_fails_before_answering_gives_its_slot_back():
+    async def scenario():
+        async def app(scope, receive, send):
+            raise RuntimeError("boom")
+
+        gate = AdmissionGate(app, concurrency=1, write_concurrency=1, queue=10)
+        for _ in range(3):
+            with pytest.raises(RuntimeError):
+                await request(gate, "/api/cases/1")
+        assert gate.reads.inside == 0 and not gate.reads.semaphore.locked()
+
+    asyncio.run(scenario())
