@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from gkcase.errors import GkcaseError
@@ -146,13 +147,17 @@ def from_session_token(session: Session, token: str) -> Caller:
     return Caller(user, "session", row.csrf_token)
 
 
+#: The token and its user in one statement, built once: this runs on every API request, and
+#: building a statement costs more than running it (docs/performance.md, "HTTP load").
+_TOKEN_AND_USER = (
+    select(ApiToken, User)
+    .join(User, col(User.id) == col(ApiToken.user_id), isouter=True)
+    .where(ApiToken.token_sha256 == bindparam("sha"))
+)
+
+
 def from_api_token(session: Session, token: str) -> Caller:
-    # The token and its user in one statement: this runs on every API request.
-    found = session.exec(
-        select(ApiToken, User)
-        .join(User, col(User.id) == col(ApiToken.user_id), isouter=True)
-        .where(ApiToken.token_sha256 == _sha(token))
-    ).first()
+    found = session.execute(_TOKEN_AND_USER, {"sha": _sha(token)}).first()
     if found is None or found[0].revoked_at is not None:
         raise NotAuthenticated("令牌无效或已吊销")
     user = found[1]

@@ -541,7 +541,7 @@ def _facts(
     if timeline.fees and timeline.fees[-1].paid_on is None:
         fee_due = cal.add_workdays(timeline.fees[-1].received_on, FEE_PAYMENT_WORKDAYS)
     delivered = (
-        session.exec(select(Delivery.id).where(Delivery.case_id == case.id)).first()
+        session.connection().execute(_A_DELIVERY, {"case_id": case.id}).first()
         if with_delivery
         else None
     )
@@ -1104,6 +1104,11 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+_A_DELIVERY = (
+    select(Delivery.__table__.c.id)
+    .where(Delivery.__table__.c.case_id == bindparam("case_id"))
+    .limit(1)
+)
 _EVENT_PAIRS = (
     select(CaseEvent.__table__.c.trigger, CaseEvent.__table__.c.payload)
     .where(CaseEvent.__table__.c.case_id == bindparam("case_id"))
@@ -1117,12 +1122,13 @@ def _event_pairs(session: Session, case_id: int) -> list[tuple[str, dict[str, An
     return [(trigger, json.loads(payload)) for trigger, payload in rows]
 
 
+_EVENTS = (
+    select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(col(CaseEvent.seq))
+)
+
+
 def _events(session: Session, case_id: int) -> list[CaseEvent]:
-    return list(
-        session.exec(
-            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
-        )
-    )
+    return list(session.execute(_EVENTS, {"case_id": case_id}).scalars())
 
 
 _SNAPSHOT_FIELDS = (
