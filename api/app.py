@@ -18,8 +18,10 @@ from gkcase.db import create_schema, get_engine
 from gkcase.settings import get_settings
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """The app, on ``engine`` (default: the configured database, schema created if missing)."""
+def create_app(engine: Engine | None = None, report_engine: Engine | None = None) -> FastAPI:
+    """The app, on ``engine`` (default: the configured database, schema created if missing);
+    reports and supervision read from ``report_engine`` (default: ``GKCASE_REPORT_DATABASE_URL``
+    when set — a replica, whose schema its primary's replication keeps — else ``engine``)."""
     app = FastAPI(
         title="gkcase",
         version=gkcase.__version__,
@@ -27,6 +29,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine or get_engine()
     create_schema(app.state.engine)
+    settings = get_settings()
+    if report_engine is None and settings.report_database_url:
+        report_engine = get_engine(settings.report_database_url)
+    app.state.report_engine = report_engine or app.state.engine
     errors.install(app)
     # Every module in api/routes/ with a `router` is part of the API, in name order.
     for module in sorted(pkgutil.iter_modules(api.routes.__path__), key=lambda m: m.name):
@@ -34,7 +40,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if hasattr(routes, "router"):
             app.include_router(routes.router)
     api.web.install(app)
-    settings = get_settings()
     # Outermost of gkcase's middleware, so that a waiting request holds nothing (api/gate.py).
     app.add_middleware(
         AdmissionGate,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import contextmanager_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from gkcase.db import get_engine, read_session, unit_of_work
+from gkcase.db import get_engine, get_report_engine, read_session, report_session, unit_of_work
 from gkcase.errors import GkcaseError
 from gkcase.models import User
 from gkcase.services import auth
@@ -30,14 +31,21 @@ def engine_of(request: Request) -> Engine:
     return getattr(request.app.state, "engine", None) or get_engine()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request that changes something (committed when the route returns,
-    rolled back on error); a read-only session for GET, which never takes the write lock."""
+    rolled back on error); a read-only session for GET, which never takes the write lock.
+
+    A read session is opened and closed on the event loop: neither touches the database (its
+    connection is taken by the first query, in the route's thread, and on PostgreSQL gives
+    nothing back to roll back — see ``read_session``), and each hop to a worker thread costs
+    more than the work (docs/performance.md, "HTTP load"). A unit of work begins and commits
+    in a worker thread: both are round trips.
+    """
     if request.method in _SAFE:
         with read_session(engine_of(request)) as session:
             yield session
         return
-    with unit_of_work(engine_of(request)) as session:
+    async with contextmanager_in_threadpool(unit_of_work(engine_of(request))) as session:
         yield session
 
 
@@ -46,6 +54,21 @@ def get_session(request: Request) -> Iterator[Session]:
 #: response, not a success already on the wire (FastAPI ends "request"-scoped dependencies
 #: after sending).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def report_engine_of(request: Request) -> Engine:
+    """Where reports and supervision read: the report database (a replica) when configured."""
+    return getattr(request.app.state, "report_engine", None) or get_report_engine()
+
+
+def get_report_session(request: Request) -> Iterator[Session]:
+    """A snapshot for a report or a supervision read, on the report database (``report_session``);
+    the caller is still found on the primary, where a revoked token is revoked at once."""
+    with report_session(report_engine_of(request)) as session:
+        yield session
+
+
+ReportSessionDep = Annotated[Session, Depends(get_report_session, scope="function")]
 
 
 def get_caller(request: Request, session: SessionDep) -> auth.Caller:
@@ -68,14 +91,15 @@ def get_caller(request: Request, session: SessionDep) -> auth.Caller:
 CallerDep = Annotated[auth.Caller, Depends(get_caller)]
 
 
-def get_user(caller: CallerDep) -> User:
+# The dependencies below do no I/O: as coroutines they run on the event loop, not in a thread.
+async def get_user(caller: CallerDep) -> User:
     return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_user)]
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     if Role.ADMIN.value not in user.role_set:
         from gkcase.states.machine import PermissionDenied
 

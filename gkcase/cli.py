@@ -174,6 +174,14 @@ def _reader():
     return read_session(engine)
 
 
+def _report_reader():
+    """A snapshot on the report database (``GKCASE_REPORT_DATABASE_URL``, else the primary)."""
+    from gkcase.db import create_schema, get_engine, get_report_engine, report_session
+
+    create_schema(get_engine())
+    return report_session(get_report_engine())
+
+
 def _case_count(text: str) -> int:
     count = _int(text, "--cases")
     if not 0 <= count <= 5000:
@@ -837,7 +845,7 @@ def digest(on: str | None, code: str | None, mode: str) -> None:
     as_of = _date(on, "--as-of") if on else china_today()
     if mode == "send":
         service.check_configured()  # before any work: cron gets one clear line
-    with _reader() as session:
+    with _report_reader() as session:
         agency = _agency_by_code(session, code) if code else None
         found = service.build(session, as_of=as_of, agency=agency)
     if mode == "print":
@@ -897,7 +905,7 @@ def supervision_metrics(
     start, end = _date(first, "--from"), _date(last, "--to")
     as_of = _date(on, "--as-of") if on else china_today()
     risk_workdays = _int(risk, "--risk-workdays") if risk is not None else None
-    with _reader() as session:
+    with _report_reader() as session:
         agency = _agency_by_code(session, code)
         report = service.metrics(
             session, agency, start=start, end=end, as_of=as_of, by=by, risk_workdays=risk_workdays
@@ -976,7 +984,7 @@ def report_annual(
     scope = service.Scope.SUBTREE if subtree else service.Scope.OWN
     wanted = _int(year, "--year")
     service.check_year(wanted)
-    with _reader() as session:
+    with _report_reader() as session:
         agency = session.exec(select(Agency).where(Agency.code == code.strip().upper())).first()
         if agency is None:
             raise ValidationError(f"没有代码为 {code} 的机关", field="--agency")

@@ -68,6 +68,12 @@ def get_engine(url: str | None = None) -> Engine:
     return _engines[url]
 
 
+def get_report_engine() -> Engine:
+    """The engine reports and supervision read from: ``GKCASE_REPORT_DATABASE_URL`` (a streaming
+    replica of the primary, docs/deployment.md) when set, else the primary's."""
+    return get_engine(get_settings().report_database_url or None)
+
+
 def create_schema(engine: Engine) -> str:
     """Bring the schema to the newest revision (Alembic; docs/operations.md) and return it.
 
@@ -137,11 +143,66 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
+class ReadOnlySessionError(RuntimeError):
+    """A change flushed in a read session: a defect in gkcase, never the user's input."""
+
+
+def _refuse_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
+    raise ReadOnlySessionError("a read session cannot write; use unit_of_work")
+
+
 @contextmanager
 def read_session(engine: Engine | None = None) -> Iterator[Session]:
-    """A read-only session: it never takes the write lock."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    """A read-only session: it never takes the write lock, and refuses to flush a change.
+
+    On PostgreSQL its statements run in autocommit: under READ COMMITTED (PostgreSQL's default,
+    and gkcase's) every statement of a transaction already sees its own snapshot, so a read
+    transaction adds nothing but its ``BEGIN`` and ``ROLLBACK`` — two round trips per request
+    (docs/performance.md, "HTTP load"). On SQLite a read transaction is kept: there it is one
+    snapshot for the whole request, and it costs no round trip.
+    """
+    engine = engine or get_engine()
+    bind = _autocommit_of(engine) if engine.dialect.name == "postgresql" else engine
+    with Session(bind, expire_on_commit=False) as session:
+        event.listen(session, "before_flush", _refuse_flush)
         try:
             yield session
         finally:
             session.rollback()
+
+
+@contextmanager
+def report_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A read-only session for reports and supervision, on the report database (default:
+    :func:`get_report_engine`), in which every statement sees the same snapshot — so the tables
+    of one annual report, or a supervisor's counts and their drill-down, add up even while cases
+    move. On PostgreSQL a ``REPEATABLE READ READ ONLY`` transaction (which a hot-standby replica
+    serves too); on SQLite a read transaction, which is one snapshot already."""
+    engine = engine or get_report_engine()
+    bind = _snapshot_of(engine) if engine.dialect.name == "postgresql" else engine
+    with Session(bind, expire_on_commit=False) as session:
+        event.listen(session, "before_flush", _refuse_flush)
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+# Variants of an engine sharing its pool: the options are set on a connection at checkout and
+# reset when it goes back, so a write checked out next gets a plain connection.
+_variants: dict[tuple[Engine, str], Engine] = {}
+
+
+def _variant(engine: Engine, name: str, **options: object) -> Engine:
+    key = (engine, name)
+    if key not in _variants:
+        _variants[key] = engine.execution_options(**options)
+    return _variants[key]
+
+
+def _autocommit_of(engine: Engine) -> Engine:
+    return _variant(engine, "autocommit", isolation_level="AUTOCOMMIT")
+
+
+def _snapshot_of(engine: Engine) -> Engine:
+    return _variant(engine, "snapshot", isolation_level="REPEATABLE READ", postgresql_readonly=True)

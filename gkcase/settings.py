@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     #: Any SQLAlchemy URL; empty means the embedded SQLite file ``<data_dir>/gkcase.db``.
     database_url: str = ""
+    #: Where reports and supervision read (annual reports, metrics, lapses, the dashboards, the
+    #: daily digest): a streaming replica of the primary. Empty: the primary. See
+    #: docs/deployment.md, "A read replica for reports".
+    report_database_url: str = ""
     #: The mail server the daily digest goes through (``gkcase digest --send``); empty: no mail.
     smtp_host: str = ""
     smtp_port: int = 25

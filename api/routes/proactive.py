@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, ReportSessionDep
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, User
@@ -103,7 +103,7 @@ def proactive_report(
     summary="可纳入主动公开的候选（第四十四条）",
 )
 def proactive(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     agency_id: AgencyId = None,
     start: Start = None,

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, ReportSessionDep, SessionDep
 from api.web.pages.reports import export_html
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.services import annual_report as service
@@ -120,7 +120,7 @@ def _report(
 
 @router.get("/annual", response_model=ReportOut, summary="年度报表（表三、表四）")
 def annual(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     year: YearQuery,
     agency: AgencyQuery = None,
@@ -162,7 +162,7 @@ def _file(media_type: str) -> dict[int | str, dict[str, Any]]:
     responses=_file(CSV_MEDIA),
 )
 def annual_csv(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     year: YearQuery,
     agency: AgencyQuery = None,
@@ -180,7 +180,7 @@ def annual_csv(
     responses=_file(XLSX_MEDIA),
 )
 def annual_xlsx(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     year: YearQuery,
     agency: AgencyQuery = None,
@@ -198,7 +198,7 @@ def annual_xlsx(
     responses=_file(HTML_MEDIA),
 )
 def annual_html(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     year: YearQuery,
     agency: AgencyQuery = None,

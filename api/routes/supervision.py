@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, ReportSessionDep
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, User
@@ -178,7 +178,7 @@ def _download(data: bytes, kind: type[Response], filename: str) -> Response:
 
 @router.get("/metrics", response_model=MetricsOut, response_model_by_alias=True, summary="督查指标")
 def metrics(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     agency_id: AgencyId = None,
     start: Start = None,
@@ -205,7 +205,7 @@ def metrics(
 
 @router.get("/metrics.csv", summary="督查指标（CSV）", response_class=CsvResponse)
 def metrics_csv(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     agency_id: AgencyId = None,
     start: Start = None,
@@ -221,7 +221,7 @@ def metrics_csv(
 
 @router.get("/metrics.xlsx", summary="督查指标（XLSX）", response_class=XlsxResponse)
 def metrics_xlsx(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     agency_id: AgencyId = None,
     start: Start = None,
@@ -261,7 +261,7 @@ def _lapses(
 
 @router.get("/lapses", response_model=LapsesOut, response_model_by_alias=True, summary="程序问题")
 def lapses(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     agency_id: AgencyId = None,
     start: Start = None,
@@ -301,7 +301,7 @@ def lapses(
 
 @router.get("/lapses.csv", summary="程序问题（CSV）", response_class=CsvResponse)
 def lapses_csv(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     agency_id: AgencyId = None,
     start: Start = None,
@@ -319,7 +319,7 @@ def lapses_csv(
 
 @router.get("/lapses.xlsx", summary="程序问题（XLSX）", response_class=XlsxResponse)
 def lapses_xlsx(
-    session: SessionDep,
+    session: ReportSessionDep,
     user: CurrentUser,
     agency_id: AgencyId = None,
     start: Start = None,

@@ -21,9 +21,9 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from api.deps import SESSION_COOKIE, CsrfFailed, engine_of
+from api.deps import SESSION_COOKIE, CsrfFailed, engine_of, report_engine_of
 from gkcase.calendar.zh import zh_date
-from gkcase.db import read_session
+from gkcase.db import read_session, report_session
 from gkcase.errors import GkcaseError
 from gkcase.models import Agency, User
 from gkcase.services import auth
@@ -203,6 +203,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
 def with_read(request: Request) -> Session:
     """A read-only session for a page (use as a context manager)."""
     return read_session(engine_of(request))
+
+
+def with_report(request: Request) -> Session:
+    """A read-only snapshot on the report database for a supervision or report page (use as a
+    context manager; ``report_session``)."""
+    return report_session(report_engine_of(request))
 
 
 # --- Jinja filters ---------------------------------------------------------------------------

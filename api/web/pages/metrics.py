@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.web.core import ViewerDep, render, require, with_read
+from api.web.core import ViewerDep, render, require, with_report
 from api.web.pages.supervision import AgencyId, Day, agency_trail, check_day, home_agency
 from gkcase.errors import ValidationError
 from gkcase.services import metrics as service
@@ -65,7 +65,7 @@ def metrics_page(
     start = start or date(today.year, 1, 1)
     end = end or today
     errors: dict[str, str] = {}
-    with with_read(request) as session:
+    with with_report(request) as session:
         home = home_agency(session, viewer)
         agency = supervision.in_scope(session, home, agency_id)
         try:

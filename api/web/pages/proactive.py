@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.routes.proactive import proactive_report
-from api.web.core import ViewerDep, render, require, with_read
+from api.web.core import ViewerDep, render, require, with_report
 from gkcase.services import repeats
 from gkcase.states.machine import Role
 
@@ -31,7 +31,7 @@ def proactive_page(
     min_applicants: Annotated[int, Query(ge=2, le=1000)] = repeats.MIN_APPLICANTS,
 ) -> Response:
     require(viewer, Role.SUPERVISOR)
-    with with_read(request) as session:
+    with with_report(request) as session:
         report = proactive_report(session, viewer.user, agency_id, start, end, min_applicants)
     values = {
         "from": report.start.isoformat(),

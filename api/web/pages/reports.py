@@ -26,7 +26,7 @@ from api.web.core import (
     render,
     require,
     templates,
-    with_read,
+    with_report,
 )
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.db import unit_of_work
@@ -96,7 +96,7 @@ def _page(
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    with with_read(request) as session:
+    with with_report(request) as session:
         report = service.annual_report(
             session, viewer.user, agency_id=agency_id, year=year, scope=scope, fmt=fmt
         )

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from sqlmodel import col, select
 
 from api.routes.cases import list_cases
-from api.web.core import ViewerDep, redirect, render, require, with_read
+from api.web.core import ViewerDep, redirect, render, require, with_report
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, User
@@ -78,7 +78,7 @@ def dashboard(
     today = as_of or china_today()
     start = start or date(today.year, 1, 1)
     end = end or today
-    with with_read(request) as session:
+    with with_report(request) as session:
         home = home_agency(session, viewer)
         agency = service.in_scope(session, home, agency_id)
         counts = service.breakdown(
@@ -157,7 +157,7 @@ def drill_down(
     require(viewer, Role.SUPERVISOR)
     check_day(as_of, "as_of")
     today = as_of or china_today()
-    with with_read(request) as session:
+    with with_report(request) as session:
         home = home_agency(session, viewer)
         agency = service.in_scope(session, home, agency_id)
         listed = list_cases(
@@ -227,7 +227,7 @@ def find_for_audit(
 ) -> Response:
     """A case number typed in the dashboard's search box → that case's audit trail."""
     require(viewer, Role.SUPERVISOR)
-    with with_read(request) as session:
+    with with_report(request) as session:
         found = service.find_case(session, home_agency(session, viewer), number)
         found_id = found.id if found is not None else None
     if found_id is None:
@@ -277,7 +277,7 @@ def _label(enum: Any, value: str | None) -> str:
 def audit(request: Request, viewer: ViewerDep, case_id: int = Path(ge=1, le=MAX_ID)) -> Response:
     """Every event of a case and whether its hash chain holds — read-only."""
     require(viewer, Role.SUPERVISOR)
-    with with_read(request) as session:
+    with with_report(request) as session:
         case = case_service.get_case(session, case_id, viewer.user)
         agency = session.get(Agency, case.agency_id)
         check = case_service.verify(session, case.id)
