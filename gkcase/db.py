@@ -147,6 +147,12 @@ class ReadOnlySessionError(RuntimeError):
     """A change flushed in a read session: a defect in gkcase, never the user's input."""
 
 
+class _ReadSession(Session):
+    """A session that refuses to flush a change (listened for once, on the class: a listener per
+    session costs more than the read on the hottest requests)."""
+
+
+@event.listens_for(_ReadSession, "before_flush")
 def _refuse_flush(session: Session, _context, _instances) -> None:  # noqa: ANN001
     raise ReadOnlySessionError("a read session cannot write; use unit_of_work")
 
@@ -163,12 +169,9 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
     """
     engine = engine or get_engine()
     bind = _autocommit_of(engine) if engine.dialect.name == "postgresql" else engine
-    with Session(bind, expire_on_commit=False) as session:
-        event.listen(session, "before_flush", _refuse_flush)
-        try:
-            yield session
-        finally:
-            session.rollback()
+    # Closing the session ends its read transaction (SQLite) and returns the connection.
+    with _ReadSession(bind, expire_on_commit=False) as session:
+        yield session
 
 
 @contextmanager
@@ -180,12 +183,8 @@ def report_session(engine: Engine | None = None) -> Iterator[Session]:
     serves too); on SQLite a read transaction, which is one snapshot already."""
     engine = engine or get_report_engine()
     bind = _snapshot_of(engine) if engine.dialect.name == "postgresql" else engine
-    with Session(bind, expire_on_commit=False) as session:
-        event.listen(session, "before_flush", _refuse_flush)
-        try:
-            yield session
-        finally:
-            session.rollback()
+    with _ReadSession(bind, expire_on_commit=False) as session:
+        yield session
 
 
 # Variants of an engine sharing its pool: the options are set on a connection at checkout and
