@@ -178,7 +178,7 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
 def report_session(engine: Engine | None = None) -> Iterator[Session]:
     """A read-only session for reports and supervision, on the report database (default:
     :func:`get_report_engine`), in which every statement sees the same snapshot — so the tables
-    of one annual report, or a supervisor's counts and their drill-down, add up even while cases
+    of one annual report, or the totals and rows of one dashboard, add up even while cases
     move. On PostgreSQL a ``REPEATABLE READ READ ONLY`` transaction (which a hot-standby replica
     serves too); on SQLite a read transaction, which is one snapshot already."""
     engine = engine or get_report_engine()
