@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import bindparam, func, literal, not_, union_all
+from sqlalchemy import func, not_
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep
@@ -735,37 +735,6 @@ def _trigger_label(trigger: str) -> str:
         return "登记" if trigger == "register" else trigger
 
 
-def _rows(session: Session, model: Any, case_id: int) -> list[Any]:
-    return list(session.exec(select(model).where(model.case_id == case_id).order_by(model.id)))
-
-
-#: A case's records in other tables, shown on its detail (letters first).
-_CASE_RECORDS = (Letter, Consultation, FeeNotice, Delivery, Remedy)
-
-
-#: How many of each the case has, in one statement built once.
-_CASE_RECORD_COUNTS = union_all(
-    *(
-        select(literal(index).label("kind"), func.count().label("n"))
-        .select_from(model)
-        .where(model.case_id == bindparam("case_id"))
-        for index, model in enumerate(_CASE_RECORDS)
-    )
-)
-
-
-def _case_records(session: Session, case_id: int) -> dict[Any, list[Any]]:
-    """Each of ``_CASE_RECORDS``' rows for the case. Most cases have none of most kinds, so one
-    statement counts all five and only the kinds present are read (the detail is the hottest
-    read: docs/performance.md)."""
-    counts = session.connection().execute(_CASE_RECORD_COUNTS, {"case_id": case_id})
-    present = {kind for kind, n in counts if n}
-    return {
-        model: _rows(session, model, case_id) if index in present else []
-        for index, model in enumerate(_CASE_RECORDS)
-    }
-
-
 @router.get("/{case_id}", response_model=CaseDetailOut, summary="案件详情")
 def case_detail(
     case_id: CaseId,
@@ -774,11 +743,9 @@ def case_detail(
     as_of: Annotated[date | None, Query(description="以哪天为今天（默认北京时间今天）")] = None,
 ) -> CaseDetailOut:
     today = _today(as_of)
-    case = service.get_case(session, case_id, user)
-    seen = service.overview(session, case, user, today)
+    seen = service.case_page(session, case_id, user, today)
+    case, applicant, records = seen.case, seen.applicant, seen.records
     names = _names(session, {case.assignee_id} if case.assignee_id else set())
-    applicant = session.get(Applicant, case.applicant_id)
-    records = _case_records(session, case.id)
     try:
         decision = json.loads(case.decision or "{}")
     except ValueError:
@@ -819,9 +786,9 @@ def case_detail(
             from_state=e.from_state,
             to_state=e.to_state,
             reason=e.reason,
-            payload=json.loads(e.payload),
+            payload=payload,
         )
-        for e in seen.events
+        for e, payload in zip(seen.events, seen.payloads, strict=True)
     ]
     permitted = [
         PermittedOut(trigger=t.value, label=t.label, allowed=reason is None, reason=reason)

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, literal, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -47,6 +47,7 @@ from gkcase.models import (
     Counter,
     Delivery,
     FeeNotice,
+    Letter,
     Remedy,
     User,
 )
@@ -525,8 +526,10 @@ def _facts(
     as_of: date,
     *,
     with_delivery: bool = True,
+    delivered: bool | None = None,
 ) -> CaseFacts:
-    """The guards' view of a case; the delivery look-up only when a guard will read it."""
+    """The guards' view of a case; the delivery look-up only when a guard will read it and the
+    caller does not know already (``delivered``)."""
     decision = json.loads(case.decision)
     problem = None
     legal_review_required = False
@@ -540,11 +543,9 @@ def _facts(
     fee_due = None
     if timeline.fees and timeline.fees[-1].paid_on is None:
         fee_due = cal.add_workdays(timeline.fees[-1].received_on, FEE_PAYMENT_WORKDAYS)
-    delivered = (
-        session.connection().execute(_A_DELIVERY, {"case_id": case.id}).first()
-        if with_delivery
-        else None
-    )
+    if delivered is None and with_delivery:
+        found = session.connection().execute(_A_DELIVERY, {"case_id": case.id}).first()
+        delivered = found is not None
     return CaseFacts(
         as_of=as_of,
         correction_requested=timeline.correction_requested_on is not None,
@@ -562,7 +563,7 @@ def _facts(
             case.approved_draft_version is not None
             and case.approved_draft_version == case.draft_version
         ),
-        delivered=delivered is not None,
+        delivered=bool(delivered),
     )
 
 
@@ -595,14 +596,16 @@ class AgencyRules:
 
 
 _AGENCY = Agency.__table__.c
-_AGENCY_RULES = select(
+#: An agency's rules (``AgencyRules``' fields, in order) and the calendar's revision.
+_RULES_COLUMNS = (
     _AGENCY.id,
     _AGENCY.code,
     _AGENCY.fee_window_pauses_clock,
     _AGENCY.consultation_pause_from,
     _AGENCY.correction_period_workdays,
     CALENDAR_REVISION.scalar_subquery(),
-).where(_AGENCY.id == bindparam("agency_id"))
+)
+_AGENCY_RULES = select(*_RULES_COLUMNS).where(_AGENCY.id == bindparam("agency_id"))
 
 
 def agency_rules(session: Session, agency_id: int) -> AgencyRules | None:
@@ -1319,44 +1322,111 @@ def history(session: Session, case: Case) -> list[CaseEvent]:
     return _events(session, case.id)
 
 
-@dataclass(frozen=True)
-class Overview:
-    """What a case page shows besides the row: the events, the clock and the permitted actions."""
+#: The records of other tables a case page lists (letters first), and their statement: how many
+#: the case has of each, all five counted at once, since most cases have none of most kinds.
+CASE_RECORDS = (Letter, Consultation, FeeNotice, Delivery, Remedy)
+_RECORD_COUNTS = union_all(
+    *(
+        select(literal(index).label("kind"), func.count().label("n"))
+        .select_from(model)
+        .where(model.case_id == bindparam("case_id"))
+        for index, model in enumerate(CASE_RECORDS)
+    )
+)
+#: The case, its applicant, its agency's rules and the calendar's revision: one statement.
+_CASE_PAGE = (
+    select(Case, Applicant, *_RULES_COLUMNS)
+    .join(Agency, col(Agency.id) == col(Case.agency_id))
+    .outerjoin(Applicant, col(Applicant.id) == col(Case.applicant_id))
+    .where(col(Case.id) == bindparam("case_id"))
+)
+_EVENT = CaseEvent.__table__.c
+#: What a case page shows of its events, as plain rows (no ORM objects: nothing here is changed).
+_EVENT_ROWS = (
+    select(
+        _EVENT.seq,
+        _EVENT.on,
+        _EVENT.at,
+        _EVENT.actor_name,
+        _EVENT.trigger,
+        _EVENT.from_state,
+        _EVENT.to_state,
+        _EVENT.reason,
+        _EVENT.payload,
+    )
+    .where(_EVENT.case_id == bindparam("case_id"))
+    .order_by(_EVENT.seq)
+)
 
-    events: list[CaseEvent]
+
+@dataclass(frozen=True)
+class CasePage:
+    """Everything a case's page shows: the case and its applicant, its events (rows with
+    ``seq, on, at, actor_name, trigger, from_state, to_state, reason, payload``; ``payloads``
+    decoded), the clock, the actions the viewer may take (trigger, reason-or-None) and its
+    records by model (``CASE_RECORDS``)."""
+
+    case: Case
+    applicant: Applicant | None
+    events: list[Any]
+    payloads: list[dict[str, Any]]
     clock: Any  # a ClockView, as clock_of returns
     permitted: list[tuple[Trigger, str | None]]
+    records: dict[Any, list[Any]]
 
 
-def overview(session: Session, case: Case, actor: User, as_of: date | None = None) -> Overview:
-    """:func:`history`, :func:`clock_of` and :func:`permitted` together, reading the events and
-    the agency's rules once instead of three and two times (the case page's hottest path)."""
+def case_page(session: Session, case_id: int, actor: User, as_of: date | None = None) -> CasePage:
+    """A case as its page shows it, in four statements: the case with its applicant, agency rules
+    and calendar revision; its events; how many records of each kind it has; and the rows of the
+    kinds it has any of (most cases: none). The clock is folded from the events once and the
+    rules read once — the case page is the hottest read (docs/performance.md, "HTTP load").
+    Another agency's case is 'not found', as in :func:`get_case`."""
     as_of = as_of or china_today()
-    events = _events(session, case.id)
+    row = session.execute(_CASE_PAGE, {"case_id": case_id}).first()
+    if row is None:
+        raise NotFound("案件不存在", field="case_id")
+    case, applicant = row[0], row[1]
+    if case.agency_id not in _visible_agencies(session, actor, write=False):
+        raise NotFound("案件不存在", field="case_id")
+    agency = AgencyRules(*row[2:7])
+    cal = current_calendar(session, revision=row[7] or 0)
+    connection = session.connection()
+    events = list(connection.execute(_EVENT_ROWS, {"case_id": case.id}))
     pairs = [(e.trigger, json.loads(e.payload)) for e in events]
-    agency, cal = _rules_and_calendar(session, case.agency_id)
+    counts = connection.execute(_RECORD_COUNTS, {"case_id": case.id})
+    present = {CASE_RECORDS[kind] for kind, n in counts if n}
     in_review = State(case.state) in _IN_REVIEW
     clock = clock_view(fold(pairs), cal, policy_of(agency), as_of, in_review=in_review)
     allowed = []
     if case.agency_id == actor.agency_id:
-        facts = _facts(session, case, agency, fold(pairs), cal, as_of)
+        facts = _facts(
+            session, case, agency, fold(pairs), cal, as_of, delivered=Delivery in present
+        )
         allowed = machine.available_events(State(case.state), _roles(actor), facts)
-    return Overview(events, clock, allowed)
+    records = {
+        model: list(session.exec(select(model).where(model.case_id == case.id).order_by(model.id)))
+        if model in present
+        else []
+        for model in CASE_RECORDS
+    }
+    return CasePage(case, applicant, events, [p for _, p in pairs], clock, allowed, records)
 
 
 __all__ = [
+    "CASE_RECORDS",
     "DECIDABLE_AT_REVIEW",
+    "CasePage",
     "Fired",
     "NotFound",
     "Registered",
     "RegistrationIn",
     "StaleCase",
+    "case_page",
     "clock_of",
     "fire",
     "get_case",
     "history",
     "next_number",
-    "overview",
     "permitted",
     "register",
     "verify",
