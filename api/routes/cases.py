@@ -36,7 +36,7 @@ from gkcase.models import (
 from gkcase.privacy import mask_address, mask_id_number, mask_phone
 from gkcase.services import cases as service
 from gkcase.services import supervision
-from gkcase.services.calendar import current_calendar
+from gkcase.services.calendar import CALENDAR_REVISION, current_calendar
 from gkcase.services.repeats import handles_cases, repeat_candidates
 from gkcase.states.machine import Role, State, Trigger
 from gkcase.states.outcomes import spec
@@ -261,20 +261,40 @@ class CaseListOut(BaseModel):
 def agencies_for(session: Session, user: User, agency_id: int | None, subtree: bool) -> list[int]:
     """The agencies a list covers: own by default; a supervisor may name any agency of its
     subtree and include what lies below. Anything else is 'not found'."""
+    supervisor = Role.SUPERVISOR.value in user.role_set
+    if agency_id in (None, user.agency_id) and not (subtree and supervisor):
+        return [user.agency_id]  # the everyday case: one's own agency, nothing to look up
     own = session.get(Agency, user.agency_id)
     target = own if agency_id is None else session.get(Agency, agency_id)
-    supervisor = Role.SUPERVISOR.value in user.role_set
     visible = target is not None and (
         target.id == own.id or (supervisor and target.path.startswith(own.path))
     )
     if not visible:
         raise service.NotFound("机关不存在", field="agency_id")
-    if not subtree:
-        return [target.id]
-    if not supervisor:
+    if not (subtree and supervisor):
         return [target.id]  # only a supervisor sees below its own agency
     rows = session.exec(select(Agency.id).where(col(Agency.path).startswith(target.path))).all()
     return list(rows)
+
+
+#: What a row of the list shows: plain rows of these columns, not ``Case`` objects.
+_ROW_COLUMNS = tuple(
+    Case.__table__.c[name]
+    for name in (
+        "id",
+        "number",
+        "agency_id",
+        "state",
+        "applicant_kind",
+        "information_requested",
+        "receipt_date",
+        "reply_due",
+        "projected_due",
+        "clock_status",
+        "outcome",
+        "assignee_id",
+    )
+)
 
 
 @router.get("", response_model=CaseListOut, summary="案件列表（筛选、分页）")
@@ -327,7 +347,8 @@ def list_cases(
     if overdue is not None:
         late = supervision.overdue_condition(today)
         conditions.append(late if overdue else not_(late))
-    cal = current_calendar(session)
+    # The calendar's revision comes with the count, unless the at-risk filter needs it first.
+    cal = current_calendar(session) if at_risk is not None else None
     if at_risk is not None:
         if risk_workdays is None:
             risk_workdays = session.get(Agency, user.agency_id).at_risk_workdays
@@ -338,7 +359,10 @@ def list_cases(
         except (OverflowError, ValueError):
             raise ValidationError("日期超出日历范围", field="as_of") from None
         conditions.append(risky if at_risk else not_(risky))
-    total = session.exec(select(func.count()).select_from(Case).where(*conditions)).one()
+    counted = select(func.count(), CALENDAR_REVISION.scalar_subquery()).select_from(Case)
+    total, revision = session.connection().execute(counted.where(*conditions)).one()
+    if cal is None:
+        cal = current_calendar(session, revision=revision or 0)
     order = (col(Case.reply_due).is_(None), col(Case.reply_due), col(Case.id))
     # The page's ids first, then their rows: the ids come from the open-case index alone
     # (ix_gk_case_open_agency covers the overdue, at-risk and paused filters), which SQLite
@@ -350,7 +374,8 @@ def list_cases(
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    rows = session.exec(select(Case).where(col(Case.id).in_(page_ids)).order_by(*order)).all()
+    listed = select(*_ROW_COLUMNS).where(col(Case.id).in_(page_ids)).order_by(*order)
+    rows = session.connection().execute(listed).all()
     names = _names(session, {r.assignee_id for r in rows if r.assignee_id})
     items = []
     for case in rows:
