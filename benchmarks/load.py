@@ -5,8 +5,8 @@
 1. Recreates the PostgreSQL database ``--database`` (default ``gk_load``) on ``--server`` and
    seeds it through gkcase's services: a city and one agency, a registrar, a caseworker and an
    office head with API tokens, and ``--cases`` cases (a third of them accepted; most overdue).
-2. Starts ``gkcase serve --workers 2`` on it as a separate process (each worker its own
-   ``SO_REUSEPORT`` listener; gkcase/server.py).
+2. Starts ``gkcase serve --workers 2`` on it as a separate process (the workers take new
+   connections in turn, fewest open connections first; gkcase/server.py).
 3. Reference: every client reads a trivial authenticated endpoint (``GET
    /api/calendar/days/{day}``: the bearer-token look-up and the cached calendar) for
    ``--reference-seconds``, so the noise of the machine shows in the same run.
