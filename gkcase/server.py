@@ -57,9 +57,10 @@ def warm_up() -> None:
     """What the first letter a worker signs would otherwise pay for inside a request: importing
     WeasyPrint, loading the system's fonts and rendering the PDF probe (about 0.6 s of CPU,
     measured under load as the slowest request of each new worker)."""
-    from gkcase.letters.output import pdf_available
+    from gkcase.letters.output import pdf_available, warm_printers
 
     pdf_available()
+    warm_printers()
 
 
 def warm_app() -> FastAPI:
@@ -333,6 +334,12 @@ def serve(
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from gkcase.settings import get_settings
+
+    # Letters are printed in a helper process of each worker unless configured otherwise
+    # (gkcase/letters/output.py, print_pdf); the workers read it from the environment.
+    os.environ.setdefault("GKCASE_PDF_PROCESSES", "1")
+    get_settings.cache_clear()
     config = uvicorn.Config(
         app,
         factory=True,

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     #: Requests allowed to wait per worker; beyond that a request is refused at once with 503
     #: ``server.busy`` and ``Retry-After`` instead of queueing without end.
     worker_queue: int = Field(default=500, ge=0, le=100_000)
+    #: Helper processes per process that print letters to PDF (WeasyPrint: ~150 ms of CPU a
+    #: letter). 0 prints in the process itself; ``gkcase serve`` uses 1 unless this is set, so
+    #: that a worker's other requests do not queue behind the printing for Python's lock.
+    pdf_processes: int = Field(default=0, ge=0, le=16)
 
     @property
     def effective_database_url(self) -> str:

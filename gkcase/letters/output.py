@@ -663,3 +663,75 @@ def to_pdf(letter: RenderedLetter) -> bytes:
     identifier = hashlib.md5(letter.html.encode(), usedforsecurity=False).hexdigest().encode()
     with _source_date(when):
         return document.write_pdf(pdf_identifier=identifier)
+
+
+# --- printing in helper processes -------------------------------------------------------------
+
+_printers_lock = threading.Lock()
+_printers: Any = None  # a ProcessPoolExecutor, made on first use
+
+
+def _printer_pool(processes: int) -> Any:
+    global _printers
+    with _printers_lock:
+        if _printers is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _printers = ProcessPoolExecutor(
+                max_workers=processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=pdf_available,  # import WeasyPrint and load the fonts up front
+            )
+        return _printers
+
+
+def stop_printers() -> None:
+    """Shut the helper processes down (they are made again on the next letter)."""
+    global _printers
+    with _printers_lock:
+        pool, _printers = _printers, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _print_here(letter: RenderedLetter) -> tuple[bool, bytes | str]:
+    """:func:`to_pdf` as a helper process runs it: the refusal's reason comes back as a value."""
+    try:
+        return True, to_pdf(letter)
+    except PdfUnavailable as exc:
+        return False, exc.message
+
+
+def print_pdf(letter: RenderedLetter) -> bytes:
+    """:func:`to_pdf`, in a helper process when ``GKCASE_PDF_PROCESSES`` > 0 — the same bytes
+    either way. Printing is pure CPU in Python and C that holds Python's lock for most of
+    ~150 ms; in a worker's own process every other request of that worker waits for the lock
+    in 5 ms turns meanwhile (docs/performance.md, "HTTP load"). The calling thread waits
+    without holding it. A helper that dies is replaced, and that letter printed here."""
+    from gkcase.settings import get_settings
+
+    processes = get_settings().pdf_processes
+    if processes <= 0:
+        return to_pdf(letter)
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        ok, result = _printer_pool(processes).submit(_print_here, letter).result()
+    except BrokenProcessPool:
+        stop_printers()
+        return to_pdf(letter)
+    if not ok:
+        raise PdfUnavailable(str(result), field="pdf")
+    return result  # type: ignore[return-value]
+
+
+def warm_printers() -> None:
+    """Start the helper processes (when configured) and wait until they can print."""
+    from gkcase.settings import get_settings
+
+    processes = get_settings().pdf_processes
+    if processes > 0:
+        pool = _printer_pool(processes)
+        for future in [pool.submit(pdf_available) for _ in range(processes)]:
+            future.result()

@@ -54,7 +54,7 @@ from gkcase.calendar.zh import zh_date
 from gkcase.fees import FeeBasis
 from gkcase.letters.catalogue import CATALOGUE
 from gkcase.letters.context import GROUND_RULES
-from gkcase.letters.output import to_pdf
+from gkcase.letters.output import print_pdf
 from gkcase.letters.render import RenderedLetter
 from gkcase.models import (
     Agency,
@@ -259,7 +259,7 @@ def _pdf(template: str, heading: _Heading, title: str, **context: Any) -> bytes:
             **context,
         )
     )
-    return to_pdf(RenderedLetter("bundle", title, "", html, ""))
+    return print_pdf(RenderedLetter("bundle", title, "", html, ""))
 
 
 def _records(
@@ -346,7 +346,7 @@ def _letter_entries(letters: list[Letter]) -> list[Entry]:
                 f"{stem}.pdf", letter.pdf, f"{label}（PDF）", letter.issued_on, letter.pdf_sha256
             )
         else:
-            printed = to_pdf(RenderedLetter(letter.kind, title, "", letter.html, letter.text))
+            printed = print_pdf(RenderedLetter(letter.kind, title, "", letter.html, letter.text))
             note = "签发时未生成PDF：本文件由签发时固化的HTML在生成材料包时打印，无签发时哈希"
             pdf = Entry(f"{stem}.pdf", printed, f"{label}（PDF）", letter.issued_on, note=note)
         entries.append(pdf)

@@ -429,7 +429,7 @@ def save_slots(
 
 def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date) -> Letter:
     """Allocate the 文号, render, lint (errors refuse), produce the files and freeze them."""
-    from gkcase.letters.output import PdfUnavailable, to_docx, to_pdf
+    from gkcase.letters.output import PdfUnavailable, print_pdf, to_docx
 
     case = get_case(session, case_id, actor)
     if case.agency_id != actor.agency_id:
@@ -456,7 +456,7 @@ def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date
         raise LetterNotReady(findings)
     docx = to_docx(rendered, context)
     try:
-        pdf = to_pdf(rendered)
+        pdf = print_pdf(rendered)
     except PdfUnavailable as exc:  # the letter stands; its PDF can be made where fonts exist
         pdf = None
         findings.append(Finding("pdf_unavailable", Severity.WARNING, exc.message))
@@ -499,7 +499,7 @@ class LetterCheck:
 
 def verify_letter(session: Session, letter_id: int) -> LetterCheck:
     """Render an issued letter again from what was stored; say whether the bytes match."""
-    from gkcase.letters.output import to_docx, to_pdf
+    from gkcase.letters.output import print_pdf, to_docx
 
     letter = session.get(Letter, letter_id)
     if letter is None:
@@ -524,7 +524,7 @@ def verify_letter(session: Session, letter_id: int) -> LetterCheck:
         problems.append("重新生成的HTML与签发时不同")
     if letter.docx is not None and _sha(to_docx(rendered, context)) != letter.docx_sha256:
         problems.append("重新生成的DOCX与签发时不同")
-    if letter.pdf is not None and _sha(to_pdf(rendered)) != letter.pdf_sha256:
+    if letter.pdf is not None and _sha(print_pdf(rendered)) != letter.pdf_sha256:
         problems.append("重新生成的PDF与签发时不同（PDF组件或字体版本可能已变化）")
     if letter.gkcase_version != gkcase.__version__ and problems:
         problems.append(f"签发时的系统版本为{letter.gkcase_version}，当前为{gkcase.__version__}")

@@ -1,0 +1,72 @@
+"""Printing letters to PDF in helper processes (``GKCASE_PDF_PROCESSES``,
+gkcase/letters/output.py ``print_pdf``): the same bytes as printing in the process itself, the
+caller's process not doing the work, and a helper that dies replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from gkcase.letters import output
+from gkcase.letters.catalogue import CATALOGUE
+from gkcase.letters.context import sample_context
+from gkcase.letters.render import render_letter
+from gkcase.settings import get_settings
+from tests.letters.test_output import pdf_support  # noqa: F401 - skips (or, in CI, fails) without PDF support
+
+pytestmark = pytest.mark.usefixtures("pdf_support")
+
+
+@pytest.fixture
+def printers(monkeypatch):
+    monkeypatch.setenv("GKCASE_PDF_PROCESSES", "1")
+    get_settings.cache_clear()
+    yield
+    output.stop_printers()
+    get_settings.cache_clear()
+
+
+def _letter(kind: str = "receipt"):
+    spec = CATALOGUE[kind]
+    return render_letter(spec, sample_context(spec))
+
+
+def _helpers() -> list[int]:
+    pool = output._printers
+    return [] if pool is None else [p.pid for p in pool._processes.values()]
+
+
+def test_a_helper_process_prints_the_same_bytes(printers):
+    letter = _letter()
+    printed = output.print_pdf(letter)
+    helpers = _helpers()
+    assert helpers and os.getpid() not in helpers  # printed elsewhere
+    assert printed.startswith(b"%PDF-")
+    assert printed == output.to_pdf(letter)  # deterministic, wherever it is printed
+
+
+def test_warming_starts_the_helpers_ready_to_print(printers):
+    output.warm_printers()
+    assert len(_helpers()) == 1
+
+
+def test_a_helper_that_dies_is_replaced_and_the_letter_still_printed(printers):
+    letter = _letter("correction_notice")
+    first = output.print_pdf(letter)
+    [helper] = _helpers()
+    os.kill(helper, signal.SIGKILL)
+    assert output.print_pdf(letter) == first
+    assert output.print_pdf(letter) == first  # and the next goes to a new helper
+    assert helper not in _helpers()
+
+
+def test_without_helpers_the_process_prints_itself(monkeypatch):
+    monkeypatch.setenv("GKCASE_PDF_PROCESSES", "0")
+    get_settings.cache_clear()
+    try:
+        assert output.print_pdf(_letter()).startswith(b"%PDF-")
+        assert output._printers is None
+    finally:
+        get_settings.cache_clear()
