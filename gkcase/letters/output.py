@@ -703,6 +703,41 @@ def _print_here(letter: RenderedLetter) -> tuple[bool, bytes | str]:
         return False, exc.message
 
 
+def _both_here(letter: RenderedLetter, context: Mapping[str, Any]) -> tuple[bytes, bool, Any]:
+    return (to_docx(letter, context), *_print_here(letter))
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A letter's files: the DOCX, and the PDF or why there is none (no WeasyPrint or font)."""
+
+    docx: bytes
+    pdf: bytes | None
+    pdf_problem: str | None
+
+
+def print_letter(letter: RenderedLetter, context: Mapping[str, Any]) -> Printed:
+    """:func:`to_docx` and :func:`to_pdf` of a letter being issued, both in one helper process
+    when ``GKCASE_PDF_PROCESSES`` > 0 (~50 and ~150 ms of CPU): see :func:`print_pdf`."""
+    from gkcase.settings import get_settings
+
+    processes = get_settings().pdf_processes
+    if processes > 0 and pdf_available()[0]:  # (where it is not, the helpers cannot either)
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            docx, ok, pdf = _printer_pool(processes).submit(_both_here, letter, context).result()
+        except BrokenProcessPool:
+            stop_printers()
+        else:
+            return Printed(docx, pdf if ok else None, None if ok else str(pdf))
+    docx = to_docx(letter, context)
+    try:
+        return Printed(docx, to_pdf(letter), None)
+    except PdfUnavailable as exc:
+        return Printed(docx, None, exc.message)
+
+
 def print_pdf(letter: RenderedLetter) -> bytes:
     """:func:`to_pdf`, in a helper process when ``GKCASE_PDF_PROCESSES`` > 0 — the same bytes
     either way. Printing is pure CPU in Python and C that holds Python's lock for most of
@@ -712,8 +747,8 @@ def print_pdf(letter: RenderedLetter) -> bytes:
     from gkcase.settings import get_settings
 
     processes = get_settings().pdf_processes
-    if processes <= 0:
-        return to_pdf(letter)
+    if processes <= 0 or not pdf_available()[0]:
+        return to_pdf(letter)  # (which says why there is no PDF, where there is none)
     from concurrent.futures.process import BrokenProcessPool
 
     try:

@@ -429,7 +429,7 @@ def save_slots(
 
 def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date) -> Letter:
     """Allocate the 文号, render, lint (errors refuse), produce the files and freeze them."""
-    from gkcase.letters.output import PdfUnavailable, print_pdf, to_docx
+    from gkcase.letters.output import print_letter
 
     case = get_case(session, case_id, actor)
     if case.agency_id != actor.agency_id:
@@ -454,12 +454,10 @@ def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date
     )
     if has_errors(findings):
         raise LetterNotReady(findings)
-    docx = to_docx(rendered, context)
-    try:
-        pdf = print_pdf(rendered)
-    except PdfUnavailable as exc:  # the letter stands; its PDF can be made where fonts exist
-        pdf = None
-        findings.append(Finding("pdf_unavailable", Severity.WARNING, exc.message))
+    printed = print_letter(rendered, context)
+    docx, pdf = printed.docx, printed.pdf
+    if printed.pdf_problem is not None:  # the letter stands; its PDF can be made where fonts exist
+        findings.append(Finding("pdf_unavailable", Severity.WARNING, printed.pdf_problem))
     letter = Letter(
         case_id=case.id,
         agency_id=agency.id,

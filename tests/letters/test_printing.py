@@ -70,3 +70,29 @@ def test_without_helpers_the_process_prints_itself(monkeypatch):
         assert output._printers is None
     finally:
         get_settings.cache_clear()
+
+
+def test_a_letter_being_issued_gets_both_files_from_one_helper(printers):
+    spec = CATALOGUE["receipt"]
+    context = sample_context(spec)
+    letter = render_letter(spec, context)
+    printed = output.print_letter(letter, context)
+    assert len(_helpers()) == 1
+    assert printed.docx == output.to_docx(letter, context)
+    assert printed.pdf == output.to_pdf(letter)
+    assert printed.pdf_problem is None
+
+
+def test_without_pdf_support_the_docx_still_comes(monkeypatch):
+    monkeypatch.setenv("GKCASE_PDF_PROCESSES", "0")
+    monkeypatch.setattr(output, "pdf_available", lambda: (False, "没有中文字体"))
+    get_settings.cache_clear()
+    try:
+        spec = CATALOGUE["receipt"]
+        context = sample_context(spec)
+        printed = output.print_letter(render_letter(spec, context), context)
+        assert printed.docx.startswith(b"PK")
+        assert printed.pdf is None
+        assert "没有中文字体" in printed.pdf_problem
+    finally:
+        get_settings.cache_clear()
