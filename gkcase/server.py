@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import socket
@@ -70,6 +71,11 @@ def warm_app() -> FastAPI:
 
     app = create_app()
     warm_up()
+    # Everything loaded so far (the app, SQLAlchemy's mappers, WeasyPrint, the fonts: ~200,000
+    # objects) lives as long as the worker. Out of the collector's sight, a full collection
+    # takes microseconds instead of ~145 ms during which the worker answers nobody.
+    gc.collect()
+    gc.freeze()
     return app
 
 

@@ -139,6 +139,20 @@ CASE_CONCLUDED_INDEX = Index(
 )
 
 
+#: An agency's cases in the case list's order (due date, undated last, then id), so that a page
+#: is read from the index instead of sorting every case of the agency (docs/performance.md,
+#: "HTTP load"); the list's ORDER BY must stay ``reply_due IS NULL, reply_due, id``.
+#: PostgreSQL only: SQLite's planner, without statistics, would take it for the overdue list too
+#: and walk an agency's closed cases in due order past the open ones its partial indexes find.
+CASE_LIST_ORDER_INDEX = Index(
+    "ix_gk_case_agency_list_order",
+    Case.__table__.c.agency_id,
+    Case.__table__.c.reply_due.is_(None),
+    Case.__table__.c.reply_due,
+    Case.__table__.c.id,
+).ddl_if(dialect="postgresql")
+
+
 class Consultation(SQLModel, table=True):
     """征求意见: a third party (Art 32) or a co-producing agency (Art 34)."""
 
