@@ -5,6 +5,7 @@ connection, and several workers answer on one port, evenly."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import os
 import re
@@ -322,6 +323,7 @@ def test_the_served_app_is_warmed_up_before_its_first_request(tmp_path, monkeypa
         assert app.title == "gkcase"
         assert output._probe.cache_info().currsize == 1  # the PDF probe has run
     finally:
+        gc.unfreeze()  # warm_app froze the test process's heap
         get_settings.cache_clear()
         for engine in gkcase.db._engines.values():
             engine.dispose()

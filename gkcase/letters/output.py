@@ -716,21 +716,32 @@ class Printed:
     pdf_problem: str | None
 
 
-def print_letter(letter: RenderedLetter, context: Mapping[str, Any]) -> Printed:
-    """:func:`to_docx` and :func:`to_pdf` of a letter being issued, both in one helper process
-    when ``GKCASE_PDF_PROCESSES`` > 0 (~50 and ~150 ms of CPU): see :func:`print_pdf`."""
+def _in_helper(job: Any, *args: Any) -> Any:
+    """``job(*args)`` in a helper process when ``GKCASE_PDF_PROCESSES`` > 0 and this process can
+    print; None when the caller should do it itself: none configured, no PDF support here (the
+    helpers would have none either; printing here says why), or the helper died (it is
+    replaced on the next letter)."""
     from gkcase.settings import get_settings
 
     processes = get_settings().pdf_processes
-    if processes > 0 and pdf_available()[0]:  # (where it is not, the helpers cannot either)
-        from concurrent.futures.process import BrokenProcessPool
+    if processes <= 0 or not pdf_available()[0]:
+        return None
+    from concurrent.futures.process import BrokenProcessPool
 
-        try:
-            docx, ok, pdf = _printer_pool(processes).submit(_both_here, letter, context).result()
-        except BrokenProcessPool:
-            stop_printers()
-        else:
-            return Printed(docx, pdf if ok else None, None if ok else str(pdf))
+    try:
+        return _printer_pool(processes).submit(job, *args).result()
+    except BrokenProcessPool:
+        stop_printers()
+        return None
+
+
+def print_letter(letter: RenderedLetter, context: Mapping[str, Any]) -> Printed:
+    """:func:`to_docx` and :func:`to_pdf` of a letter being issued, both in one helper process
+    when ``GKCASE_PDF_PROCESSES`` > 0 (~50 and ~150 ms of CPU): see :func:`print_pdf`."""
+    done = _in_helper(_both_here, letter, context)
+    if done is not None:
+        docx, ok, pdf = done
+        return Printed(docx, pdf if ok else None, None if ok else str(pdf))
     docx = to_docx(letter, context)
     try:
         return Printed(docx, to_pdf(letter), None)
@@ -744,21 +755,13 @@ def print_pdf(letter: RenderedLetter) -> bytes:
     ~150 ms; in a worker's own process every other request of that worker waits for the lock
     in 5 ms turns meanwhile (docs/performance.md, "HTTP load"). The calling thread waits
     without holding it. A helper that dies is replaced, and that letter printed here."""
-    from gkcase.settings import get_settings
-
-    processes = get_settings().pdf_processes
-    if processes <= 0 or not pdf_available()[0]:
-        return to_pdf(letter)  # (which says why there is no PDF, where there is none)
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        ok, result = _printer_pool(processes).submit(_print_here, letter).result()
-    except BrokenProcessPool:
-        stop_printers()
+    done = _in_helper(_print_here, letter)
+    if done is None:
         return to_pdf(letter)
+    ok, result = done
     if not ok:
         raise PdfUnavailable(str(result), field="pdf")
-    return result  # type: ignore[return-value]
+    return result
 
 
 def warm_printers() -> None:
