@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     #: letter). 0 prints in the process itself; ``gkcase serve`` uses 1 unless this is set, so
     #: that a worker's other requests do not queue behind the printing for Python's lock.
     pdf_processes: int = Field(default=0, ge=0, le=16)
+    #: How much the printing helpers give way to the workers on a busy machine (Unix niceness,
+    #: added to the worker's): a letter is a background job of a few hundred milliseconds that
+    #: nobody watches, a read is a person waiting. 0 prints at the workers' own priority.
+    pdf_niceness: int = Field(default=10, ge=0, le=19)
 
     @property
     def effective_database_url(self) -> str:

@@ -671,6 +671,14 @@ _printers_lock = threading.Lock()
 _printers: Any = None  # a ProcessPoolExecutor, made on first use
 
 
+def _start_helper(niceness: int) -> None:
+    """A helper process's first act: give way to the workers (``GKCASE_PDF_NICENESS``), then
+    import WeasyPrint and load the fonts, so that the first letter does not pay for them."""
+    if niceness:
+        os.nice(niceness)
+    pdf_available()
+
+
 def _printer_pool(processes: int) -> Any:
     global _printers
     with _printers_lock:
@@ -678,10 +686,13 @@ def _printer_pool(processes: int) -> Any:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            from gkcase.settings import get_settings
+
             _printers = ProcessPoolExecutor(
                 max_workers=processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=pdf_available,  # import WeasyPrint and load the fonts up front
+                initializer=_start_helper,
+                initargs=(get_settings().pdf_niceness,),
             )
         return _printers
 

@@ -1,6 +1,7 @@
 """Printing letters to PDF in helper processes (``GKCASE_PDF_PROCESSES``,
 gkcase/letters/output.py ``print_pdf``): the same bytes as printing in the process itself, the
-caller's process not doing the work, and a helper that dies replaced."""
+caller's process not doing the work, a helper that dies replaced, and the helpers running at a
+lower CPU priority than the workers (``GKCASE_PDF_NICENESS``)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,26 @@ def test_a_helper_that_dies_is_replaced_and_the_letter_still_printed(printers):
     assert output.print_pdf(letter) == first
     assert output.print_pdf(letter) == first  # and the next goes to a new helper
     assert helper not in _helpers()
+
+
+def _niceness(pid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+@pytest.mark.parametrize("niceness", ["3", "0"])
+def test_helpers_give_way_to_the_workers_by_the_configured_niceness(
+    printers, monkeypatch, niceness
+):
+    monkeypatch.setenv("GKCASE_PDF_NICENESS", niceness)
+    get_settings.cache_clear()
+    output.warm_printers()
+    [helper] = _helpers()
+    assert _niceness(helper) == min(19, _niceness(0) + int(niceness))
+    assert output.print_pdf(_letter()).startswith(b"%PDF-")  # and they still print
+
+
+def test_helpers_give_way_by_default():
+    assert get_settings().pdf_niceness == 10
 
 
 def test_without_helpers_the_process_prints_itself(monkeypatch):
