@@ -12,13 +12,14 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 from jinja2 import (
     BaseLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
@@ -107,11 +108,21 @@ class RenderedLetter:
     text: str  # plain text of the whole document, for the lint and for search
 
 
+#: Compiled body templates kept per process. Compiling (parsing, generating and compiling the
+#: Python code) costs about ten times rendering; a template's source is its key, so an edited
+#: template is simply a new entry.
+COMPILED_TEMPLATES = 128
+
+
+@lru_cache(maxsize=COMPILED_TEMPLATES)
+def _compiled(source: str) -> Template:
+    return environment().from_string(source)
+
+
 def render_body(source: str, context: Mapping[str, Any]) -> str:
     """Render a body template's source against ``context``."""
-    env = environment()
     try:
-        template = env.from_string(source)
+        template = _compiled(source)
         return template.render(**context).strip()
     except TemplateSyntaxError as exc:
         raise TemplateProblem(

@@ -190,3 +190,24 @@ def test_only_a_template_can_emit_raw_markup(context):
         source = builtin_source(spec).replace(" ", "")
         assert "|safe" not in source and "autoescape" not in source, kind
     assert render_body("{{ '<b>x</b>'|safe }}", context) == Markup("<b>x</b>")
+
+
+def test_a_template_is_compiled_once_and_an_edited_one_anew():
+    from gkcase.letters import render
+
+    render._compiled.cache_clear()
+    source = "<p>{{ case.number }}号</p>"
+    assert render.render_body(source, {"case": {"number": "A1"}}) == "<p>A1号</p>"
+    assert render.render_body(source, {"case": {"number": "B2"}}) == "<p>B2号</p>"
+    assert render._compiled.cache_info().misses == 1  # the second render reused the first's code
+    edited = "<p>第{{ case.number }}号</p>"
+    assert render.render_body(edited, {"case": {"number": "A1"}}) == "<p>第A1号</p>"
+    assert render._compiled.cache_info().misses == 2
+
+
+def test_a_broken_template_is_refused_every_time_not_remembered():
+    from gkcase.letters import render
+
+    for _ in range(2):
+        with pytest.raises(TemplateProblem, match="语法错误"):
+            render.render_body("<p>{% if %}</p>", {})
