@@ -690,9 +690,14 @@ class Writer:
                             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                             f"(SELECT coalesce(max(id), 1) FROM {table}))"
                         )
-                for table in TABLES:
-                    cursor.execute(f"ANALYZE {table}")
             self.connection.commit()
+            # Statistics and the visibility map, as autovacuum makes them on a database in use:
+            # freshly copied rows are all "maybe invisible", so an index-only scan would still
+            # visit every heap page (benchmarks/load.py does the same after seeding).
+            self.connection.driver_connection.autocommit = True
+            with self.connection.cursor() as cursor:
+                for table in TABLES:
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
             self.connection.close()
         else:
             self.connection.commit()
