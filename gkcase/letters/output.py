@@ -31,6 +31,7 @@ import io
 import os
 import re
 import threading
+import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -671,9 +672,26 @@ _printers_lock = threading.Lock()
 _printers: Any = None  # a ProcessPoolExecutor, made on first use
 
 
+#: How often a helper looks whether the process that started it is still there.
+PARENT_CHECK_EVERY = 1.0
+
+
+def _leave_with(parent: int) -> None:
+    """Exit once ``parent`` is gone. A worker killed outright (out of memory, ``SIGKILL``)
+    cannot shut its helpers down, and they would not notice by themselves: each holds the
+    writing end of the pool's job queue too, so waiting for the next job never ends. Without
+    this every such death would leave a few hundred MB behind, once per restart."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_EVERY)
+    os._exit(0)
+
+
 def _start_helper(niceness: int) -> None:
-    """A helper process's first act: give way to the workers (``GKCASE_PDF_NICENESS``), then
-    import WeasyPrint and load the fonts, so that the first letter does not pay for them."""
+    """A helper process's first acts: leave with its worker (:func:`_leave_with`), give way to
+    the workers (``GKCASE_PDF_NICENESS``), then import WeasyPrint and load the fonts, so that
+    the first letter does not pay for them."""
+    watch = threading.Thread(target=_leave_with, args=(os.getppid(),), daemon=True)
+    watch.start()
     if niceness:
         os.nice(niceness)
     pdf_available()

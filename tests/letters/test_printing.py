@@ -83,6 +83,54 @@ def test_helpers_give_way_by_default():
     assert get_settings().pdf_niceness == 10
 
 
+def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for whoever adopted it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_a_helper_does_not_outlive_a_worker_that_is_killed():
+    """A worker killed outright (out of memory, SIGKILL) cannot shut its helpers down; they
+    notice their parent is gone and leave instead of holding their memory for ever."""
+    import subprocess
+    import sys
+    import time
+
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _WORKER],
+        env={**os.environ, "GKCASE_PDF_PROCESSES": "1"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        helper = int(worker.stdout.readline())
+        assert _alive(helper)
+    finally:
+        worker.kill()
+        worker.wait()
+    deadline = time.monotonic() + 30
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left_behind = _alive(helper)
+    if left_behind:
+        os.kill(helper, signal.SIGKILL)
+    assert not left_behind
+
+
+_WORKER = """
+import time
+from gkcase.letters import output
+if __name__ == "__main__":
+    output.warm_printers()
+    print(next(iter(output._printers._processes)), flush=True)
+    time.sleep(600)
+"""
+
+
 def test_without_helpers_the_process_prints_itself(monkeypatch):
     monkeypatch.setenv("GKCASE_PDF_PROCESSES", "0")
     get_settings.cache_clear()
