@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -71,21 +72,55 @@ def get_report_session(request: Request) -> Iterator[Session]:
 ReportSessionDep = Annotated[Session, Depends(get_report_session, scope="function")]
 
 
-def get_caller(request: Request, session: SessionDep) -> auth.Caller:
-    """The caller, by bearer token or session cookie; a cookie caller must send the CSRF token
-    with every request that changes something."""
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents to say who it is, read off it without the database: a bearer
+    token, or a session cookie with the CSRF token sent beside it (``csrf`` is ``None`` when the
+    request changes nothing and so needs none)."""
+
+    token: str
+    via: str  # "token" or "session"
+    csrf: str | None = None
+
+
+def credentials_of(request: Request) -> Credentials:
+    """The request's credentials; a request that presents none is refused here (401)."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return auth.from_api_token(session, header[7:].strip())
+        return Credentials(header[7:].strip(), "token")
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise auth.NotAuthenticated("请先登录")
-    caller = auth.from_session_token(session, cookie)
-    if request.method not in _SAFE:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not sent or not secrets.compare_digest(sent, caller.csrf_token):
-            raise CsrfFailed("请求缺少有效的CSRF令牌，请刷新页面后重试", field=CSRF_HEADER)
+    csrf = None if request.method in _SAFE else request.headers.get(CSRF_HEADER, "")
+    return Credentials(cookie, "session", csrf)
+
+
+def caller_of(session: Session, credentials: Credentials) -> auth.Caller:
+    """The caller the credentials stand for (401 when they stand for no one); a cookie caller
+    must send the CSRF token with every request that changes something (403)."""
+    if credentials.via == "token":
+        return auth.from_api_token(session, credentials.token)
+    caller = auth.from_session_token(session, credentials.token)
+    if credentials.csrf is not None and not (
+        credentials.csrf and secrets.compare_digest(credentials.csrf, caller.csrf_token)
+    ):
+        raise CsrfFailed("请求缺少有效的CSRF令牌，请刷新页面后重试", field=CSRF_HEADER)
     return caller
+
+
+def admin_only(user: User) -> User:
+    if Role.ADMIN.value not in user.role_set:
+        from gkcase.states.machine import PermissionDenied
+
+        raise PermissionDenied("须由系统管理员操作")
+    return user
+
+
+# The three ways a route asks for its caller. A route of an ``ApiRouter`` (api/routing.py) gets
+# them in the thread that runs it; these functions are what any other route runs.
+def get_caller(request: Request, session: SessionDep) -> auth.Caller:
+    """The caller, by bearer token or session cookie."""
+    return caller_of(session, credentials_of(request))
 
 
 CallerDep = Annotated[auth.Caller, Depends(get_caller)]
@@ -100,11 +135,7 @@ CurrentUser = Annotated[User, Depends(get_user)]
 
 
 async def require_admin(user: CurrentUser) -> User:
-    if Role.ADMIN.value not in user.role_set:
-        from gkcase.states.machine import PermissionDenied
-
-        raise PermissionDenied("须由系统管理员操作")
-    return user
+    return admin_only(user)
 
 
 AdminUser = Annotated[User, Depends(require_admin)]

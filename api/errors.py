@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.routing import refusal_before_validation
 from gkcase.errors import GkcaseError
 from gkcase.states.payloads import _MESSAGES
 
@@ -63,6 +64,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_error(request: Request, exc: RequestValidationError) -> Response:
+        # Who is asking is settled before what they sent (api/routing.py).
+        refusal = await refusal_before_validation(request)
+        if refusal is not None:
+            return await gkcase_error(request, refusal)
         err = exc.errors()[0] if exc.errors() else {"loc": (), "type": "", "msg": "请求无效"}
         location = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         message = _MESSAGES.get(err.get("type", ""), str(err.get("msg", "请求无效")))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from api.deps import AdminUser, RowId, SessionDep
+from api.routing import ApiRouter
 from gkcase.errors import ValidationError
 from gkcase.letters.catalogue import CATALOGUE, letter_spec
 from gkcase.models import Agency, ApiToken, User, UserSession
@@ -20,7 +20,7 @@ from gkcase.services.org import create_agency, create_user
 from gkcase.states.machine import Role
 from gkcase.states.payloads import MAX_ID
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = ApiRouter(prefix="/api/admin", tags=["admin"])
 
 
 # --- scope ------------------------------------------------------------------------------------

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CSRF_HEADER, SESSION_COOKIE, CallerDep, SessionDep, engine_of
+from api.routing import ApiRouter
 from gkcase.db import unit_of_work
 from gkcase.services import auth
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = ApiRouter(prefix="/api/auth", tags=["auth"])
 
 
 class LoginIn(BaseModel):

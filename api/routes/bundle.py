@@ -15,16 +15,17 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.deps import CurrentUser, SessionDep
 from api.routes.cases import CaseId
+from api.routing import ApiRouter
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.errors import ValidationError
 from gkcase.services import bundle as service
 from gkcase.services.cases import china_today, get_case
 
-router = APIRouter(tags=["cases"])
+router = ApiRouter(tags=["cases"])
 
 
 @router.get(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AdminUser, CurrentUser, SessionDep
+from api.routing import ApiRouter
 from gkcase.calendar.arrangement import parse_arrangement, parse_override
 from gkcase.calendar.clock import (
     ClockPause,
@@ -24,7 +25,7 @@ from gkcase.calendar.zh import zh_date
 from gkcase.errors import ValidationError
 from gkcase.services.calendar import current_calendar, load_notice, mark_day, unmark_day
 
-router = APIRouter(prefix="/api/calendar", tags=["calendar"])
+router = ApiRouter(prefix="/api/calendar", tags=["calendar"])
 
 
 class YearOut(BaseModel):

@@ -12,12 +12,13 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import func, not_
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep
+from api.routing import ApiRouter
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.calendar.clock import Channel, receipt_date
 from gkcase.errors import GkcaseError, ValidationError
@@ -42,7 +43,7 @@ from gkcase.states.machine import Role, State, Trigger
 from gkcase.states.outcomes import spec
 from gkcase.states.payloads import MAX_ID, PAYLOADS
 
-router = APIRouter(prefix="/api/cases", tags=["cases"])
+router = ApiRouter(prefix="/api/cases", tags=["cases"])
 
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="案件ID")]
 _INFO_PREVIEW = 60  # characters of the information requested shown in the list

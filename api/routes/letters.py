@@ -7,18 +7,19 @@ from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from api.deps import CurrentUser, RowId, SessionDep
+from api.routing import ApiRouter
 from gkcase.letters.catalogue import CATALOGUE, letter_spec
 from gkcase.letters.lint import has_errors
 from gkcase.models import Letter, User
 from gkcase.services import letters as service
 from gkcase.services.cases import NotFound, china_today, get_case
 
-router = APIRouter(tags=["letters"])
+router = ApiRouter(tags=["letters"])
 
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",

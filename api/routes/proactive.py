@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import CurrentUser, ReportSessionDep
+from api.routing import ApiRouter
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, User
@@ -23,7 +24,7 @@ from gkcase.services import repeats, supervision
 from gkcase.services.cases import china_today
 from gkcase.states.machine import PermissionDenied, Role
 
-router = APIRouter(prefix="/api/supervision", tags=["supervision"])
+router = ApiRouter(prefix="/api/supervision", tags=["supervision"])
 
 AgencyId = Annotated[
     int | None, Query(ge=1, le=2**31 - 1, description="机关（默认本机关；含其下级机关）")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,13 +16,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 
 from api.deps import engine_of
+from api.routing import ApiRouter
 from gkcase.db import read_session, unit_of_work
 from gkcase.errors import GkcaseError
 from gkcase.models import Case, PublicLookupWindow
 from gkcase.services.cases import NotFound
 from gkcase.states.machine import State
 
-router = APIRouter(prefix="/api/public", tags=["public"])
+router = ApiRouter(prefix="/api/public", tags=["public"])
 
 #: Lookups per client address per window.
 LOOKUP_LIMIT = 10

@@ -11,17 +11,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentUser, ReportSessionDep, SessionDep
+from api.routing import ApiRouter
 from api.web.pages.reports import export_html
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.services import annual_report as service
 from gkcase.services.cases import china_today
 from gkcase.states.payloads import MAX_ID
 
-router = APIRouter(prefix="/api/reports", tags=["reports"])
+router = ApiRouter(prefix="/api/reports", tags=["reports"])
 
 AgencyQuery = Annotated[
     int | None, Query(alias="agency", ge=1, le=MAX_ID, description="机关ID（默认本机关）")

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import CurrentUser, ReportSessionDep
+from api.routing import ApiRouter
 from gkcase.calendar.arrangement import MAX_YEAR, MIN_YEAR
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, User
@@ -26,7 +27,7 @@ from gkcase.services import supervision
 from gkcase.services.cases import china_today
 from gkcase.states.machine import PermissionDenied, Role
 
-router = APIRouter(prefix="/api/supervision", tags=["supervision"])
+router = ApiRouter(prefix="/api/supervision", tags=["supervision"])
 
 
 class CsvResponse(Response):
