@@ -157,3 +157,16 @@ def test_a_route_of_a_plain_router_still_finds_its_caller(org):
     app.include_router(router)
     client = TestClient(app)
     assert client.get("/me", headers=bearer(org, "registrar")).json() == {"user": "registrar"}
+
+
+def test_every_api_route_module_uses_the_one_thread_router():
+    import importlib
+    import pkgutil
+
+    import api.routes
+
+    modules = [importlib.import_module(f"api.routes.{m.name}")
+               for m in pkgutil.iter_modules(api.routes.__path__)]  # fmt: skip
+    routers = {m.__name__: type(m.router) for m in modules if hasattr(m, "router")}
+    assert len(routers) >= 10
+    assert {name for name, kind in routers.items() if not issubclass(kind, ApiRouter)} == set()
