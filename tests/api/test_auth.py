@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.deps import SESSION_COOKIE
 from tests.api.fixtures_more import PASSWORD, api, engine, log_in, org, refused, token_for  # noqa: F401
 
 
@@ -65,3 +66,35 @@ def test_login_is_throttled_after_five_failures(api):  # noqa: F811
         429,
         "auth.throttled",
     )
+
+
+def _session_cookie_attributes(response) -> set[str]:
+    (header,) = [
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith(SESSION_COOKIE)
+    ]
+    return {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
+
+
+def test_the_session_cookie_is_secure_exactly_when_the_request_came_over_https(org):  # noqa: F811
+    """Behind the reverse proxy the scheme is the one it reports (X-Forwarded-Proto, trusted from
+    --forwarded-allow-ips): a session signed in over HTTPS never travels over plain HTTP."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.web.conftest import set_passwords
+
+    set_passwords(org.engine)
+    app = create_app(org.engine)
+    login = {"username": "caseworker", "password": PASSWORD}
+    for scheme, secure in (("https", True), ("http", False)):
+        client = TestClient(app, base_url=f"{scheme}://gkcase.example", follow_redirects=False)
+        api_login = client.post("/api/auth/login", json=login)
+        assert api_login.status_code == 200, api_login.text
+        web_login = client.post("/login", data=login)
+        assert web_login.status_code == 303, web_login.text
+        for response in (api_login, web_login):
+            attributes = _session_cookie_attributes(response)
+            assert {"httponly", "samesite", "path", "max-age"} <= attributes
+            assert ("secure" in attributes) is secure, (scheme, attributes)
