@@ -48,7 +48,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
-import httpx
+import httpx2 as httpx
 from sqlalchemy import create_engine, text
 from sqlmodel import col, select
 

@@ -17,7 +17,7 @@ import time
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 import gkcase.db
