@@ -150,9 +150,9 @@ def _letter_out(letter: Letter) -> LetterOut:
     import json
 
     files = {"html": f"/api/letters/{letter.id}.html"}
-    if letter.docx is not None:
+    if letter.has_docx:
         files["docx"] = f"/api/letters/{letter.id}.docx"
-    if letter.pdf is not None:
+    if letter.has_pdf:
         files["pdf"] = f"/api/letters/{letter.id}.pdf"
     return LetterOut(
         id=letter.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy.orm import defer
 from sqlmodel import Field, SQLModel
 
 
@@ -66,3 +67,23 @@ class Letter(SQLModel, table=True):
     pdf_sha256: str = Field(default="", max_length=64)
     findings: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     gkcase_version: str = Field(default="", max_length=20)
+
+    # Issuing (gkcase.services.letters.issue) is the only writer of a letter, and it always
+    # prints the DOCX and stores the PDF's hash only with the PDF; so a listing can tell which
+    # files there are from the hashes, without reading the files (LETTER_LISTED).
+    @property
+    def has_docx(self) -> bool:
+        return self.docx_sha256 != ""
+
+    @property
+    def has_pdf(self) -> bool:
+        return self.pdf_sha256 != ""
+
+
+#: The letter itself: what a download, a verification or an evidence bundle reads, and a list of
+#: letters does not — about 0.3 MB a letter, mostly the PDF with its embedded CJK font.
+LETTER_BODY = ("variables", "html", "text", "docx", "pdf")
+
+#: Loader options for listing letters (a case page, a case's letters): every column but the body.
+#: A listed letter that is asked for its body raises instead of loading it letter by letter.
+LETTER_LISTED = tuple(defer(getattr(Letter, name), raiseload=True) for name in LETTER_BODY)

@@ -51,6 +51,7 @@ from gkcase.models import (
     Remedy,
     User,
 )
+from gkcase.models.letter import LETTER_LISTED
 from gkcase.services.calendar import CALENDAR_REVISION, current_calendar
 from gkcase.states import machine, payloads
 from gkcase.states.machine import CaseFacts, Role, State, Trigger
@@ -1375,6 +1376,11 @@ class CasePage:
     records: dict[Any, list[Any]]
 
 
+def _records_of(model: Any, case_id: int) -> Any:
+    statement = select(model).where(model.case_id == case_id).order_by(model.id)
+    return statement.options(*LETTER_LISTED) if model is Letter else statement
+
+
 def case_page(session: Session, case_id: int, actor: User, as_of: date | None = None) -> CasePage:
     """A case as its page shows it, in four statements: the case with its applicant, agency rules
     and calendar revision; its events; how many records of each kind it has; and the rows of the
@@ -1404,9 +1410,7 @@ def case_page(session: Session, case_id: int, actor: User, as_of: date | None = 
         )
         allowed = machine.available_events(State(case.state), _roles(actor), facts)
     records = {
-        model: list(session.exec(select(model).where(model.case_id == case.id).order_by(model.id)))
-        if model in present
-        else []
+        model: list(session.exec(_records_of(model, case.id))) if model in present else []
         for model in CASE_RECORDS
     }
     return CasePage(case, applicant, events, [p for _, p in pairs], clock, allowed, records)

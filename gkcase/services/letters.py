@@ -38,6 +38,7 @@ from gkcase.models import (
     LetterTemplate,
     User,
 )
+from gkcase.models.letter import LETTER_LISTED
 from gkcase.services.cases import NotFound, get_case, next_number
 from gkcase.states.machine import Role
 from gkcase.states.outcomes import OUTCOMES, Outcome
@@ -530,6 +531,12 @@ def verify_letter(session: Session, letter_id: int) -> LetterCheck:
 
 
 def letters_of(session: Session, case: Case) -> list[Letter]:
-    return list(
-        session.exec(select(Letter).where(Letter.case_id == case.id).order_by(col(Letter.id)))
+    """The case's issued letters in order, without their bodies (``LETTER_LISTED``): a case
+    page lists them, and reading each letter's files for that cost more than the rest of it."""
+    statement = (
+        select(Letter)
+        .where(Letter.case_id == case.id)
+        .order_by(col(Letter.id))
+        .options(*LETTER_LISTED)
     )
+    return list(session.exec(statement))

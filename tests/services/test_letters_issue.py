@@ -184,3 +184,51 @@ def test_only_the_agencys_admin_saves_templates(org):
         service.save_template(
             session, org.fgw.id, "reply_disclosed", OVERRIDE, org.user("caseworker")
         )
+
+
+def test_a_case_page_lists_its_letters_without_reading_their_files(org):
+    """A letter's body (HTML, text, variables, DOCX, PDF: ~0.3 MB with the PDF's font) is read
+    by a download, a verification or a bundle, never by a list of letters."""
+    import re
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import InvalidRequestError
+
+    from gkcase.db import read_session
+    from gkcase.models.letter import LETTER_BODY
+    from gkcase.services import cases
+
+    case = _to_signing(org)
+    fire(org, case.id, "sign", "office_head", as_of=D(2026, 3, 11))
+    with unit_of_work(org.engine) as session:
+        service.issue(session, case.id, "receipt", org.user("registrar"), as_of=D(2026, 3, 11))
+    whole = {letter.id: letter for letter in _letters(org, case.id)}
+    assert len(whole) == 2
+
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(org.engine, "before_cursor_execute", seen)
+    try:
+        with read_session(org.engine) as session:
+            page = cases.case_page(session, case.id, org.user("caseworker"), D(2026, 3, 12))
+            listed = service.letters_of(session, page.case)
+            on_page = page.records[Letter]
+            assert [x.id for x in listed] == [x.id for x in on_page] == sorted(whole)
+            for letter in (*listed, *on_page):
+                stored = whole[letter.id]
+                assert (letter.number, letter.kind) == (stored.number, stored.kind)
+                assert letter.has_docx is (stored.docx is not None) is True
+                assert letter.has_pdf is (stored.pdf is not None)
+                with pytest.raises(InvalidRequestError, match="raiseload"):
+                    letter.pdf  # noqa: B018
+    finally:
+        event.remove(org.engine, "before_cursor_execute", seen)
+    listings = [s for s in statements if re.search(r"\bFROM letter\b", s) and "letter.id" in s]
+    assert len(listings) == 2, statements
+    for statement in listings:
+        assert "letter.number" in statement
+        for column in LETTER_BODY:
+            assert not re.search(rf"\bletter\.{column}\b", statement), (column, statement)

@@ -91,9 +91,9 @@ class ActionView:
 def _issued(letter: Letter) -> dict[str, Any]:
     """An issued letter as the page lists it, with its download links (the JSON API's)."""
     files = {"HTML": f"/api/letters/{letter.id}.html"}
-    if letter.docx is not None:
+    if letter.has_docx:
         files["DOCX"] = f"/api/letters/{letter.id}.docx"
-    if letter.pdf is not None:
+    if letter.has_pdf:
         files["PDF"] = f"/api/letters/{letter.id}.pdf"
     return {
         "id": letter.id,
