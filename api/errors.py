@@ -28,6 +28,7 @@ STATUS = {
     "case.illegal_transition": 409,
     "case.precondition": 409,
     "letter.lint_errors": 409,
+    "letter.issued_by_act": 409,
     "letter.pdf_unavailable": 503,
 }
 

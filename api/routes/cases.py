@@ -883,6 +883,7 @@ EXAMPLES: dict[Trigger, dict[str, Any]] = {
         "quantity": 50,
         "sent_on": "2026-03-05",
         "received_on": "2026-03-06",
+        "payment_method": "转账至本机关非税收入账户，或到本机关政务服务窗口缴纳",
     },
     Trigger.FEE_PAID: {"paid_on": "2026-03-10", "receipt_number": "财政票据0001"},
     Trigger.FEE_LAPSED: {},
@@ -907,6 +908,8 @@ EXAMPLES: dict[Trigger, dict[str, Any]] = {
         "received_on": "2026-06-01",
     },
     Trigger.RECORD_REMEDY: {"kind": "review", "filed_on": "2026-04-20", "body": "某市人民政府"},
+    Trigger.ISSUE_RECEIPT: {"issued_on": "2026-03-03"},
+    Trigger.CORRECT_LETTER: {"letter_id": 12, "reason": "申请人姓名有误"},
 }
 assert set(EXAMPLES) == set(Trigger), "every trigger needs an example"
 

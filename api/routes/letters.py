@@ -251,14 +251,29 @@ def save_slots(
     "/api/cases/{case_id}/letters/{kind}/issue",
     response_model=LetterOut,
     status_code=201,
-    summary="签发文书（分配文号并固化）",
-    responses={409: {"description": "the lint found errors: `findings` lists them"}},
+    summary="取得文书：已出具的原样返回；接收回执在此出具（其他文书随其操作出具）",
+    description=(
+        "Every letter is issued by the case event it belongs to (docs/letters.md). This returns "
+        "the letter of this kind the case has (200), the same however often it is asked; for "
+        "`receipt`, which is its own act (`issue_receipt`), it issues it when there is none (201). "
+        "Any other kind not yet issued: 409 `letter.issued_by_act`, naming the act."
+    ),
+    responses={
+        200: {"description": "the letter already issued"},
+        409: {"description": "the lint found errors (`findings`), or the kind is issued by an act"},
+    },
 )
 def issue(
-    case_id: RowId, kind: str, session: SessionDep, user: CurrentUser, data: IssueIn | None = None
+    case_id: RowId,
+    kind: str,
+    session: SessionDep,
+    user: CurrentUser,
+    response: Response,
+    data: IssueIn | None = None,
 ) -> LetterOut:
     as_of = (data.as_of if data else None) or china_today()
-    letter = service.issue(session, case_id, _kind(kind), user, as_of=as_of)
+    letter, created = service.request_letter(session, case_id, _kind(kind), user, as_of=as_of)
+    response.status_code = 201 if created else 200
     return _letter_out(letter)
 
 

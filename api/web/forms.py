@@ -66,6 +66,17 @@ LABELS: dict[str, str] = {
     "receipt_number": "票据号码",
     "workdays": "延长工作日数",
     "approved_on": "批准日期",
+    "notified_on": "告知书成文日期",
+    "payment_method": "缴纳方式",
+    "issued_on": "成文日期",
+    "voids": "作废的文书",
+    "voided_number": "作废的文号",
+    "letters": "出具的文书",
+    "number": "文号",
+    "party": "征求意见对象",
+    "html_sha256": "文书哈希（HTML）",
+    "docx_sha256": "文书哈希（DOCX）",
+    "pdf_sha256": "文书哈希（PDF）",
     "reason": "理由",
     "until": "延迟至",
     "decided_on": "决定日期",
@@ -131,6 +142,8 @@ LABEL_OVERRIDES: dict[tuple[Trigger, str], str] = {
     (Trigger.ISSUE_FEE_NOTICE, "received_on"): "申请人收到收费通知之日",
     (Trigger.ISSUE_FEE_NOTICE, "sent_on"): "收费通知发出日期",
     (Trigger.EXTEND, "reason"): "延长理由",
+    (Trigger.CORRECT_LETTER, "letter_id"): "更正的文书",
+    (Trigger.CORRECT_LETTER, "reason"): "更正原因",
     (Trigger.DEFER, "reason"): "延迟答复理由",
     (Trigger.WITHDRAW, "how"): "撤回方式",
     (Trigger.REOPEN, "basis"): "重新办理依据",
@@ -525,8 +538,26 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 #: Stored beside a payload for the engine's own use: not worth a caseworker's attention.
 _HIDDEN = frozenset(
-    {"applicant_id", "assignee_id", "letter_id", "letter_sha256", "consultation_id", "remedy_id"}
+    {
+        "applicant_id",
+        "assignee_id",
+        "letter_id",
+        "letter_sha256",
+        "consultation_id",
+        "remedy_id",
+        "voids",
+        "party",
+        "html_sha256",
+        "docx_sha256",
+        "pdf_sha256",
+    }
 )
+
+
+def _letter_title(kind: Any) -> str:
+    from gkcase.letters.catalogue import CATALOGUE
+
+    return CATALOGUE[kind].title if kind in CATALOGUE else str(kind)
 
 
 def summarize(trigger: str, payload: dict[str, Any], reason: str = "") -> list[tuple[str, str]]:
@@ -544,6 +575,13 @@ def summarize(trigger: str, payload: dict[str, Any], reason: str = "") -> list[t
             pairs.extend((label_of(k), _value_text(v, k)) for k, v in value.items() if v)
             continue
         if name == "receipt_rule":
+            continue
+        if name == "letters" and isinstance(value, list):
+            issued = [f"{_letter_title(x.get('kind'))} {x.get('number', '')}" for x in value]
+            pairs.append((label_of(name, known), "；".join(issued)))
+            continue
+        if name == "kind" and known is Trigger.CORRECT_LETTER:
+            pairs.append(("文书种类", _letter_title(value)))
             continue
         pairs.append((label_of(name, known), _value_text(value, name)))
     return pairs

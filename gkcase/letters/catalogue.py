@@ -140,7 +140,7 @@ _SPECS: tuple[LetterSpec, ...] = (
                "《条例》第三十三条第二款",
                (Slot("reason", "延期理由"),),
                (*_APPLICANT, Element("workdays", "延长的工作日数", "notice.workdays"),
-                Element("new_due", "延长后的答复期限", "clock.reply_due"),
+                Element("new_due", "延长后的答复期限", "notice.new_due"),
                 Element("approval", "经工作机构负责人同意", "notice.approval"))),
     LetterSpec("deferral_notice", "政府信息公开申请延迟答复告知书", "迟", Recipient.APPLICANT,
                "《条例》第三十五条",
@@ -159,6 +159,7 @@ _SPECS: tuple[LetterSpec, ...] = (
                (*_PARTY, Element("content", "决定公开的内容", "slots.content"),
                 Element("reasons", "决定公开的理由", "slots.reasons"),
                 Element("basis", "法律依据", "notice.basis"),
+                Element("disclose_when", "公开的时间", "notice.disclose_when"),
                 Element("remedy", "救济告知", "remedy.text")),
                remedy=True),  # the third party may challenge the disclosure (S13 Arts 1(三), 11)
     LetterSpec("co_producer_consultation", "政府信息公开征求意见函", "征", Recipient.CO_PRODUCER,

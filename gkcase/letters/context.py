@@ -40,6 +40,13 @@ FEE_BASIS = (
 ART35_BASIS = "《中华人民共和国政府信息公开条例》第三十五条"
 ART32_BASIS = "《中华人民共和国政府信息公开条例》第十五条、第三十二条"
 EXTENSION_APPROVAL = "经本机关政府信息公开工作机构负责人同意"  # Art 33 ¶2
+# Art 33 ¶3: while a consultation runs, the extended date is a projection, stated as such.
+EXTENSION_PAUSE_NOTE = (
+    "目前本机关正在征求意见，依照《中华人民共和国政府信息公开条例》第三十三条第三款的规定，"
+    "征求第三方和其他机关意见所需时间不计算在答复期限内。上述日期按征求意见于本告知书成文之日结束预计，"
+    "答复期限将按征求意见实际所需时间相应顺延"
+)
+DISCLOSE_WITH_REPLY = "向申请人作出答复时"  # Art 32: when the information is disclosed
 CONSULTATION_WINDOW = "15个工作日"  # Art 32, Art 34
 SILENCE = {
     # Art 32: the agency decides; Art 34: deemed consent
@@ -377,6 +384,8 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
         "workdays": 20,
         "approval": EXTENSION_APPROVAL,
         "approved_on": date(2026, 3, 20),
+        "new_due": date(2026, 4, 28),
+        "pause_note": "",
     },
     "deferral_notice": {"basis": ART35_BASIS},
     "third_party_consultation": {
@@ -388,6 +397,7 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
     "third_party_disclosure_notice": {
         "party_name": "某某科技有限公司",
         "basis": ART32_BASIS,
+        "disclose_when": DISCLOSE_WITH_REPLY,
     },
     "co_producer_consultation": {
         "party_name": "某市生态环境局",

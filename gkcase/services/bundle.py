@@ -436,8 +436,8 @@ def _approvals(events: list[CaseEvent], heading: _Heading) -> Entry:
                 ("签发人", event.actor_name or "—"),
                 ("签发日期", _zh(payload.get("signed_on"))),
                 ("签发稿次", f"第{payload.get('draft_version', draft_version)}稿"),
-                ("文号", payload.get("letter_number") or "—"),
-                ("文书SHA-256（HTML）", payload.get("letter_sha256") or "—"),
+                ("文号", _reply_entry(payload).get("number") or "—"),
+                ("文书SHA-256（HTML）", _reply_entry(payload).get("html_sha256") or "—"),
                 ("按期答复", "是" if payload.get("on_time") else "否"),
             ]
         elif event.reason:
@@ -447,6 +447,13 @@ def _approvals(events: list[CaseEvent], heading: _Heading) -> Entry:
     first = next((e.on for e in events if e.trigger in wanted), None)
     data = _records(heading, "审核、审批和签发记录", records, "本案无审核、审批或签发记录。")
     return Entry("05-approvals.pdf", data, "审核、审批和签发记录（法制审核、签发）", first)
+
+
+def _reply_entry(payload: dict[str, Any]) -> dict[str, Any]:
+    """The reply a 签发 event issued, as the event records it: the first of its ``letters``
+    (a disclosure notice to a third party may follow it)."""
+    issued = payload.get("letters") or [{}]
+    return issued[0]
 
 
 def _ground_rows(ground: dict[str, Any]) -> list[tuple[str, str]]:
@@ -486,7 +493,7 @@ def _decision(case: Case, events: list[CaseEvent], heading: _Heading) -> Entry:
         if event.trigger == Trigger.APPROVE:
             approved.setdefault(payload.get("draft_version"), []).append(zh_date(event.on))
         if event.trigger == Trigger.SIGN:
-            signed[payload.get("draft_version")] = payload.get("letter_number", "")
+            signed[payload.get("draft_version")] = _reply_entry(payload).get("number", "")
     drafts = [
         (event, json.loads(event.payload)) for event in events if event.trigger in DRAFT_TRIGGERS
     ]

@@ -55,7 +55,7 @@ from gkcase.models.letter import LETTER_LISTED
 from gkcase.services.calendar import CALENDAR_REVISION, current_calendar
 from gkcase.states import machine, payloads
 from gkcase.states.machine import CaseFacts, Role, State, Trigger
-from gkcase.states.outcomes import Outcome, spec, validate_decision
+from gkcase.states.outcomes import OUTCOMES, Outcome, discloses, spec, validate_decision
 from gkcase.states.timeline import Timeline, clock_view, fold
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -407,6 +407,9 @@ def fire(
         found = session.get(Case, case_id)
         if found is None or found.agency_id != actor.agency_id:
             raise NotFound("案件不存在", field="case_id")
+        replayed = _replay(session, found, trigger, actor, payload, expected_version)
+        if replayed is not None:
+            return replayed
         raise _stale(session, found, expected_version)
     case = CaseRow(**row._mapping)
     agency, cal = _rules_and_calendar(session, case.agency_id)
@@ -416,17 +419,27 @@ def fire(
             _not_future(value, as_of, name)
     timeline = fold(_event_pairs(session, case.id))
     facts = _facts(
-        session, case, agency, timeline, cal, as_of, with_delivery=trigger is Trigger.ARCHIVE
+        session,
+        case,
+        agency,
+        timeline,
+        cal,
+        as_of,
+        with_delivery=trigger is Trigger.ARCHIVE,
+        with_letter=trigger in _CARRY_REPLY,
     )
     before = _snapshot(case)
     source = State(case.state)
     target = machine.fire(source, trigger, _roles(actor), facts)
+    rule = machine.rule_for(source, trigger, facts)
     stored, reason = _EFFECTS[trigger](
         _Context(session, case, agency, actor, timeline, facts, as_of, cal), parsed
     )
     case.state = target.value
     case.updated_at = _now()
     _recompute(case, agency, timeline.apply(trigger.value, stored), cal, as_of)
+    if rule.letters:
+        stored = stored | _issue_letters(session, case, trigger, rule.letters, stored, actor, as_of)
     event = _append_event(
         session,
         case,
@@ -448,6 +461,30 @@ def fire(
     session.flush()  # rows the effect added (consultation, delivery, …)
     _flag_locked_reports(session, case, before, event, parsed)
     return Fired(case, event)
+
+
+def _issue_letters(
+    session: Session,
+    case: Any,
+    trigger: Trigger,
+    names: tuple[str, ...],
+    stored: dict[str, Any],
+    actor: User,
+    as_of: date,
+) -> dict[str, Any]:
+    """The act's letters (its rule's ``letters``), issued in this unit of work and recorded in its
+    event — so each letter's 文号, date and file hashes are in the case's hash chain."""
+    from gkcase.services import letters  # letters builds on this module
+
+    session.flush()  # rows the effect added (a fee notice, a consultation) are the letter's facts
+    to_issue = letters.letters_of_act(session, case, names, stored)
+    if not to_issue:
+        return {}
+    events = [*_event_pairs(session, case.id), (trigger.value, stored)]
+    issued = letters.issue_for_act(
+        session, case, trigger.value, stored, to_issue, actor, as_of=as_of, events=events
+    )
+    return {"letters": issued}
 
 
 def _flag_locked_reports(
@@ -485,6 +522,35 @@ _WRITE_CASE = (
     .where(_CASE.id == bindparam("b_case_id"))
     .values({name: bindparam(f"v_{name}") for name in _WRITABLE})
 )
+
+
+def _replay(
+    session: Session,
+    case: Case,
+    trigger: Trigger,
+    actor: User,
+    payload: Mapping[str, Any] | None,
+    expected: int,
+) -> Fired | None:
+    """A request repeated after it succeeded (a double click, a client's retry): the case moved
+    on by exactly the event this same person fired with this same payload. It gets that event —
+    and so the same letters and 文号 — instead of a conflict; nothing is written again."""
+    if case.version != expected + 1:
+        return None
+    last = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.seq).desc())
+    ).first()
+    if last is None or last.trigger != trigger.value or last.actor_id != actor.id:
+        return None
+    asked = payloads.parse_payload(trigger, payload).model_dump(mode="json")
+    stored = json.loads(last.payload)
+    if any(v is not None and k in stored and stored[k] != v for k, v in asked.items()):
+        return None
+    if any(k not in stored and v not in (None, "", [], {}) for k, v in asked.items()):
+        return None  # a value the event did not keep (a contact): cannot tell, so a conflict
+    row = CaseRow(**{c.name: getattr(case, c.name) for c in _CASE})
+    record = EventRecord(**{f.name: getattr(last, f.name) for f in dataclasses.fields(EventRecord)})
+    return Fired(row, record)
 
 
 def _stale(session: Session, case: Case, expected: int) -> StaleCase:
@@ -528,19 +594,27 @@ def _facts(
     *,
     with_delivery: bool = True,
     delivered: bool | None = None,
+    with_letter: bool = True,
 ) -> CaseFacts:
     """The guards' view of a case; the delivery look-up only when a guard will read it and the
     caller does not know already (``delivered``)."""
     decision = json.loads(case.decision)
     problem = None
     legal_review_required = False
+    letter_problem = None
     if case.outcome:
         outcome_spec = spec(case.outcome)
-        legal_review_required = outcome_spec.legal_review_required
+        over_objection = discloses(case.outcome) and bool(objections(session, case.id))
+        # Art 32: disclosure over an objection is always reviewed, like every refusal
+        legal_review_required = outcome_spec.legal_review_required or over_objection
         try:
-            validate_decision(case.outcome, decision)
+            validate_decision(case.outcome, decision, over_objection=over_objection)
         except ValidationError as exc:
             problem = f"答复决定不完整：{exc}"
+        if with_letter and problem is None and State(case.state) in _DECIDED_STATES:
+            from gkcase.services import letters  # letters builds on this module
+
+            letter_problem = letters.reply_problem(session, case, as_of)
     fee_due = None
     if timeline.fees and timeline.fees[-1].paid_on is None:
         fee_due = cal.add_workdays(timeline.fees[-1].received_on, FEE_PAYMENT_WORKDAYS)
@@ -565,6 +639,32 @@ def _facts(
             and case.approved_draft_version == case.draft_version
         ),
         delivered=bool(delivered),
+        receipt_issued=timeline.receipt_issued,
+        letter_problem=letter_problem,
+    )
+
+
+#: States in which a drafted reply waits to be submitted, approved or signed: its letter is
+#: linted at each of these steps (reply_letter_clean).
+_DECIDED_STATES = (State.DRAFTING, State.LEGAL_REVIEW, State.SIGNING)
+#: The steps that carry the drafted reply forward, and so need its lint (with_letter).
+_CARRY_REPLY = frozenset(
+    {Trigger.SUBMIT_FOR_LEGAL_REVIEW, Trigger.SUBMIT_FOR_SIGNING, Trigger.APPROVE, Trigger.SIGN}
+)
+
+
+def objections(session: Session, case_id: int) -> list[Consultation]:
+    """The consulted third parties that objected to disclosure (Art 32), oldest first."""
+    return list(
+        session.exec(
+            select(Consultation)
+            .where(
+                Consultation.case_id == case_id,
+                Consultation.kind == "third_party",
+                Consultation.opinion == "object",
+            )
+            .order_by(Consultation.id)
+        )
     )
 
 
@@ -708,7 +808,8 @@ def _decide(ctx: _Context, p: payloads.Decision, *, at_review: bool) -> tuple[di
         raise ValidationError("「补正后申请内容仍不明确」须先经补正", field="outcome")
     # A draft cannot be redone once in drafting (no transition leaves it but submission), so an
     # incomplete one is refused now, naming what is missing, rather than stranding the case.
-    validate_decision(p.outcome, p.fields)
+    over_objection = discloses(p.outcome) and bool(objections(ctx.session, ctx.case.id))
+    validate_decision(p.outcome, p.fields, over_objection=over_objection)
     ctx.case.outcome = p.outcome.value
     ctx.case.decision = _json(p.fields)
     ctx.case.draft_version += 1
@@ -864,7 +965,10 @@ def _fee_lapsed(ctx: _Context, p: payloads.Empty) -> tuple[dict, str]:
 
 
 def _extend(ctx: _Context, p: payloads.Extend) -> tuple[dict, str]:
+    """Art 33 ¶2: the office head's approval and the notice to the applicant, one act — the
+    延期答复告知书 is issued with it (RULES), dated no later than the due date it extends."""
     approved_on = p.approved_on or ctx.as_of
+    notified_on = p.notified_on or ctx.as_of
     total = ctx.facts.extension_workdays + p.workdays
     if total > 20:
         raise ValidationError(
@@ -872,9 +976,17 @@ def _extend(ctx: _Context, p: payloads.Extend) -> tuple[dict, str]:
             field="workdays",
             code="clock.extension_cap",
         )
+    _not_before(notified_on, approved_on, "notified_on", "负责人同意日期")
+    extended = ctx.case.reply_due or ctx.case.projected_due
+    if extended is not None and notified_on > extended:
+        raise ValidationError(
+            f"延期答复告知书须在原答复期限（{extended.isoformat()}）届满前发出",
+            field="notified_on",
+        )
     stored = p.model_dump(mode="json") | {
         "approved_on": approved_on,
         "approved_by": ctx.actor.full_name,
+        "notified_on": notified_on,
     }
     return stored, p.reason
 
@@ -901,23 +1013,55 @@ def _return_draft(ctx: _Context, p: payloads.Comments) -> tuple[dict, str]:
 def _sign(ctx: _Context, p: payloads.Sign) -> tuple[dict, str]:
     """签发: the reply letter is issued — numbered, linted, frozen — in the same unit of work;
     a reply whose legal lint finds errors is not signed (letters.LetterNotReady)."""
-    from gkcase.services import letters  # letters builds on this module
 
     signed_on = p.signed_on or ctx.as_of
     _not_before(signed_on, ctx.case.receipt_date, "signed_on", "收到申请之日")
-    kind = spec(ctx.case.outcome).reply_letter
-    letter = letters.issue(ctx.session, ctx.case.id, kind, ctx.actor, as_of=signed_on)
     ctx.case.replied_on = signed_on
     stored = p.model_dump(mode="json") | {
         "signed_on": signed_on,
         "outcome": ctx.case.outcome,
         "draft_version": ctx.case.draft_version,
         "on_time": ctx.case.reply_due is None or signed_on <= ctx.case.reply_due,
-        "letter_id": letter.id,
-        "letter_number": letter.number,
-        "letter_sha256": letter.html_sha256,
     }
     return stored, ""
+
+
+def _issue_receipt(ctx: _Context, p: payloads.IssueReceipt) -> tuple[dict, str]:
+    issued_on = p.issued_on or ctx.as_of
+    _not_before(issued_on, ctx.case.receipt_date, "issued_on", "收到申请之日")
+    return {"issued_on": issued_on}, ""
+
+
+def _correct_letter(ctx: _Context, p: payloads.CorrectLetter) -> tuple[dict, str]:
+    """更正: the letter named is voided and its kind issued again from the case as it stands,
+    in this event; the void and the new letter are both in the history."""
+    from gkcase.services import letters  # letters builds on this module
+
+    old = ctx.session.get(Letter, p.letter_id)
+    events = _event_pairs(ctx.session, ctx.case.id)
+    if old is None or old.case_id != ctx.case.id:
+        raise ValidationError("本案没有这份文书", field="letter_id")
+    if old.id in letters.voided(events):
+        raise ValidationError(f"{old.number}已被更正作废", field="letter_id")
+    party = None
+    for _trigger, payload in events:
+        for entry in payload.get("letters", ()):
+            if entry.get("letter_id") == old.id:
+                party = entry.get("party")
+    reply_kinds = {o.reply_letter for o in OUTCOMES.values()}
+    if old.kind in reply_kinds and (
+        not ctx.case.outcome or spec(ctx.case.outcome).reply_letter != old.kind
+    ):
+        raise ValidationError("该答复所依据的决定已不是本案现在的决定，不能更正", field="letter_id")
+    stored = p.model_dump(mode="json") | {
+        "voids": old.id,
+        "voided_number": old.number,
+        "kind": old.kind,
+        "issued_on": ctx.as_of,
+    }
+    if party is not None:
+        stored["party"] = party
+    return stored, p.reason
 
 
 def _deliver(ctx: _Context, p: payloads.Deliver) -> tuple[dict, str]:
@@ -1013,6 +1157,8 @@ _EFFECTS: dict[Trigger, Effect] = {
     T.WITHDRAW: _withdraw,
     T.REOPEN: _reopen,
     T.RECORD_REMEDY: _record_remedy,
+    T.ISSUE_RECEIPT: _issue_receipt,
+    T.CORRECT_LETTER: _correct_letter,
 }
 assert set(_EFFECTS) == set(Trigger), "every trigger needs its effect"
 

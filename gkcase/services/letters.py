@@ -39,9 +39,9 @@ from gkcase.models import (
     User,
 )
 from gkcase.models.letter import LETTER_LISTED
-from gkcase.services.cases import NotFound, get_case, next_number
-from gkcase.states.machine import Role
-from gkcase.states.outcomes import OUTCOMES, Outcome
+from gkcase.services.cases import NotFound, get_case, next_number, objections
+from gkcase.states.machine import REPLY, RULES, SAME_KIND, Role, Trigger
+from gkcase.states.outcomes import OUTCOMES, Outcome, discloses
 
 
 class LetterNotReady(GkcaseError):
@@ -49,9 +49,9 @@ class LetterNotReady(GkcaseError):
 
     code = "letter.lint_errors"
 
-    def __init__(self, findings: list[Finding]) -> None:
+    def __init__(self, findings: list[Finding], title: str = "文书") -> None:
         errors = [f for f in findings if f.severity == "error"]
-        super().__init__("文书存在问题，不能签发：" + "；".join(f.message for f in errors))
+        super().__init__(f"「{title}」存在问题，不能出具：" + "；".join(f.message for f in errors))
         self.findings = findings
 
 
@@ -64,18 +64,28 @@ def _now() -> datetime:
 
 
 # --- which letters a case can have ----------------------------------------------------------
+#
+# Every letter is issued by the case event it belongs to (``Rule.letters`` in the machine's
+# RULES): a notice with the act it notifies, a reply with 签发, the receipt with 出具接收回执, a
+# correction with 更正. This module renders, lints, numbers and freezes them for that event; it
+# decides nothing about who may act or when.
 
-#: The trigger after which each notice can be issued.
-_AFTER = {
-    "correction_notice": "request_correction",
-    "reasons_request": "request_reasons",
-    "extension_notice": "extend",
-    "deferral_notice": "defer",
-    "third_party_consultation": "consult",
-    "co_producer_consultation": "consult",
-    "third_party_disclosure_notice": "consultation_done",
-    "fee_notice": "issue_fee_notice",
+#: The trigger whose payload holds the day each act's letters are dated (成文日期): the day the
+#: notice went out, the extension was notified, the reply was signed. Others: the business date.
+_DATED_BY = {
+    "issue_receipt": "issued_on",
+    "request_correction": "sent_on",
+    "request_reasons": "sent_on",
+    "consult": "sent_on",
+    "issue_fee_notice": "sent_on",
+    "extend": "notified_on",
+    "defer": "decided_on",
+    "sign": "signed_on",
+    "correct_letter": "issued_on",
 }
+
+#: Kinds shown for preview before the act that issues them: what the caseworker still writes.
+_PREVIEW_STATES = ("drafting", "legal_review", "signing")
 
 
 def _events(session: Session, case: Case) -> list[tuple[str, dict[str, Any]]]:
@@ -92,24 +102,31 @@ def _last(events: list[tuple[str, dict]], trigger: str) -> dict[str, Any] | None
     return None
 
 
+def voided(events: list[tuple[str, dict]]) -> dict[int, dict[str, Any]]:
+    """Letters voided by a correction (更正): letter id → the correcting event's payload."""
+    return {
+        int(p["voids"]): p for trigger, p in events if trigger == "correct_letter" and "voids" in p
+    }
+
+
+def corrections(session: Session, case: Case) -> dict[int, dict[str, Any]]:
+    """The case's voided letters: letter id → the correction that voided it (its reason, …)."""
+    return voided(_events(session, case))
+
+
 def available_letters(session: Session, case: Case) -> list[str]:
-    """The kinds that can be issued for the case now, from what has happened to it."""
+    """The kinds still to be issued that can be previewed (and their slots filled) now: the
+    receipt until it is issued; the reply, and a disclosure notice to each objecting third party,
+    while the decision is drafted, reviewed and signed. Every other letter is written from its
+    event's payload and issued by that event at once."""
     events = _events(session, case)
     kinds = []
-    if case.receipt_date is not None and case.reply_due is not None:
-        kinds.append("receipt")  # it states the reply due date, so only while there is one
-    for kind, trigger in _AFTER.items():
-        if _last(events, trigger) is None:
-            continue
-        if kind in ("third_party_consultation", "co_producer_consultation"):
-            wanted = kind.removesuffix("_consultation")
-            if not any(c.kind == wanted for c in _consultations(session, case)):
-                continue
-        if kind == "third_party_disclosure_notice" and not _objecting_third_party(session, case):
-            continue
-        kinds.append(kind)
-    if case.outcome:
+    if case.reply_due is not None and _last(events, "issue_receipt") is None:
+        kinds.append("receipt")
+    if case.outcome and case.state in _PREVIEW_STATES:
         kinds.append(OUTCOMES[Outcome(case.outcome)].reply_letter)
+        if objecting_parties(session, case):
+            kinds.append("third_party_disclosure_notice")
     return kinds
 
 
@@ -121,20 +138,23 @@ def _consultations(session: Session, case: Case) -> list[Consultation]:
     )
 
 
-def _objecting_third_party(session: Session, case: Case) -> Consultation | None:
-    objecting = [
-        c
-        for c in _consultations(session, case)
-        if c.kind == "third_party" and c.opinion == "object"
-    ]
-    return objecting[-1] if objecting else None
+def objecting_parties(session: Session, case: Any) -> list[Consultation]:
+    """Art 32: the consulted third parties that objected, when the drafted decision discloses
+    (予以公开, 部分公开) over their objection — each is owed a 决定公开告知书."""
+    if not case.outcome or not discloses(case.outcome):
+        return []
+    return objections(session, case.id)
 
 
 # --- the context ------------------------------------------------------------------------------
 
 
 def _notice(
-    session: Session, case: Case, spec: LetterSpec, events: list[tuple[str, dict]]
+    session: Session,
+    case: Case,
+    spec: LetterSpec,
+    events: list[tuple[str, dict]],
+    party: int | None = None,
 ) -> tuple[dict, dict]:
     """The kind's own facts (``notice.*``) and the slots' defaults, from the case's events."""
     kind = spec.kind
@@ -154,10 +174,13 @@ def _notice(
         return {"basis": ctx.ART35_BASIS}, {"matters": p.get("matters", "")}
     if kind == "extension_notice":
         p = _last(events, "extend") or {}
+        paused = case.reply_due is None  # a consultation pauses the clock (Art 33 ¶3)
         notice = {
             "workdays": p.get("workdays"),
             "approval": ctx.EXTENSION_APPROVAL,
             "approved_on": _date(p.get("approved_on")),
+            "new_due": case.projected_due if paused else case.reply_due,
+            "pause_note": ctx.EXTENSION_PAUSE_NOTE if paused else "",
         }
         return notice, {"reason": p.get("reason", "")}
     if kind == "deferral_notice":
@@ -166,7 +189,7 @@ def _notice(
     if kind in ("third_party_consultation", "co_producer_consultation"):
         wanted = kind.removesuffix("_consultation")
         rows = [c for c in _consultations(session, case) if c.kind == wanted]
-        row = rows[-1]
+        row = next((c for c in rows if c.id == party), rows[-1])
         notice = {
             "party_name": row.party_name,
             "window": ctx.CONSULTATION_WINDOW,
@@ -175,8 +198,17 @@ def _notice(
         }
         return notice, {"matters": row.matters}
     if kind == "third_party_disclosure_notice":
-        row = _objecting_third_party(session, case)
-        return {"party_name": row.party_name, "basis": ctx.ART32_BASIS}, {}
+        rows = objecting_parties(session, case)
+        row = next((c for c in rows if c.id == party), rows[-1])
+        decision = json.loads(case.decision or "{}")
+        when = _date(decision.get("disclose_on"))
+        notice = {
+            "party_name": row.party_name,
+            "basis": ctx.ART32_BASIS,
+            "disclose_when": when or ctx.DISCLOSE_WITH_REPLY,
+        }
+        content = decision.get("disclosed_content") or case.information_requested
+        return notice, {"content": content, "reasons": decision.get("public_interest", "")}
     if kind == "fee_notice":
         fee = session.exec(
             select(FeeNotice).where(FeeNotice.case_id == case.id).order_by(col(FeeNotice.id).desc())
@@ -195,7 +227,8 @@ def _notice(
             "window_due": fee.window_due,
             "consequence": ctx.FEE_CONSEQUENCE,
         }
-        return notice, {}
+        p = _last(events, "issue_fee_notice") or {}
+        return notice, {"payment_method": p.get("payment_method", "")}
     if kind == "closing_no_correction":
         p = _last(events, "request_correction") or {}
         return {"notice_date": _date(p.get("sent_on"))}, {}
@@ -217,11 +250,15 @@ def context_for(
     number: str,
     issued_on: date,
     slots: Mapping[str, Any] | None = None,
+    events: list[tuple[str, dict]] | None = None,
+    party: int | None = None,
 ) -> dict[str, Any]:
+    """A letter's variables from the case; ``events`` includes the act issuing it, when it is
+    being issued (that event is not stored yet), and ``party`` names the consulted party."""
     agency = session.get(Agency, case.agency_id)
     applicant = session.get(Applicant, case.applicant_id)
-    events = _events(session, case)
-    notice, slot_defaults = _notice(session, case, spec, events)
+    events = _events(session, case) if events is None else events
+    notice, slot_defaults = _notice(session, case, spec, events, party)
     draft = session.exec(
         select(LetterDraft).where(LetterDraft.case_id == case.id, LetterDraft.kind == spec.kind)
     ).first()
@@ -265,12 +302,14 @@ def context_for(
     )
 
 
-def _known_dates(session: Session, case: Case) -> list[date]:
+def _known_dates(
+    session: Session, case: Case, events: list[tuple[str, dict]] | None = None
+) -> list[date]:
     """Dates the case's own record holds: a letter may mention any of them."""
     found = [
         d for d in (case.arrived_on, case.signed_for_on, case.confirmed_on, case.replied_on) if d
     ]
-    for _trigger, payload in _events(session, case):
+    for _trigger, payload in _events(session, case) if events is None else events:
         for value in payload.values():
             if isinstance(value, str) and len(value) == 10 and value[4] == "-":
                 try:
@@ -374,8 +413,46 @@ class Preview:
 def _check_kind(session: Session, case: Case, kind: str) -> LetterSpec:
     spec = letter_spec(kind)
     if kind not in available_letters(session, case):
-        raise ValidationError(f"该案件目前不能出具「{spec.title}」", field="kind")
+        raise ValidationError(f"该案件目前没有待出具的「{spec.title}」", field="kind")
     return spec
+
+
+def _provisional_number(agency: Agency, spec: LetterSpec, on: date) -> str:
+    return f"{agency.letter_prefix}{spec.code}〔{on.year}〕　号"
+
+
+def _render_and_lint(
+    session: Session,
+    case: Any,
+    spec: LetterSpec,
+    template: TemplateInUse,
+    *,
+    number: str,
+    issued_on: date,
+    slots: Mapping[str, Any] | None = None,
+    events: list[tuple[str, dict]] | None = None,
+    party: int | None = None,
+) -> Preview:
+    events = _events(session, case) if events is None else events
+    context = context_for(
+        session,
+        case,
+        spec,
+        number=number,
+        issued_on=issued_on,
+        slots=slots,
+        events=events,
+        party=party,
+    )
+    rendered = render_letter(spec, context, template.source)
+    findings = lint(
+        spec,
+        context,
+        rendered.text,
+        known_dates=_known_dates(session, case, events),
+        third_parties=_third_parties(session, case),
+    )
+    return Preview(rendered, findings, context, template)
 
 
 def preview(
@@ -387,21 +464,59 @@ def preview(
     slots: Mapping[str, Any] | None = None,
     as_of: date,
 ) -> Preview:
+    """A letter still to be issued, as it would be issued today, with the lint's findings."""
     case = get_case(session, case_id, actor)
     spec = _check_kind(session, case, kind)
     agency = session.get(Agency, case.agency_id)
-    number = f"{agency.letter_prefix}{spec.code}〔{as_of.year}〕　号"
-    context = context_for(session, case, spec, number=number, issued_on=as_of, slots=slots)
     template = template_in_use(session, case.agency_id, kind)
-    rendered = render_letter(spec, context, template.source)
-    findings = lint(
+    return _render_and_lint(
+        session,
+        case,
         spec,
-        context,
-        rendered.text,
-        known_dates=_known_dates(session, case),
-        third_parties=_third_parties(session, case),
+        template,
+        number=_provisional_number(agency, spec, as_of),
+        issued_on=as_of,
+        slots=slots,
+        party=_first_party(session, case, kind),
     )
-    return Preview(rendered, findings, context, template)
+
+
+def _first_party(session: Session, case: Case, kind: str) -> int | None:
+    if kind != "third_party_disclosure_notice":
+        return None
+    parties = objecting_parties(session, case)
+    return parties[0].id if parties else None
+
+
+def reply_problem(session: Session, case: Any, as_of: date) -> str | None:
+    """Why the drafted reply (and any disclosure notice owed with it) could not be signed today:
+    its lint's errors, in Chinese; None when it could. Every step from drafting to 签发 asks."""
+    if not case.outcome:
+        return None
+    agency = session.get(Agency, case.agency_id)
+    events = _events(session, case)
+    kinds = [(OUTCOMES[Outcome(case.outcome)].reply_letter, None)]
+    kinds += [("third_party_disclosure_notice", c.id) for c in objecting_parties(session, case)]
+    errors = []
+    for kind, party in kinds:
+        spec = letter_spec(kind)
+        template = template_in_use(session, case.agency_id, kind)
+        try:
+            trial = _render_and_lint(
+                session,
+                case,
+                spec,
+                template,
+                number=_provisional_number(agency, spec, as_of),
+                issued_on=as_of,
+                events=events,
+                party=party,
+            )
+        except GkcaseError as exc:  # e.g. a template that no longer renders, no review body
+            errors.append(f"「{spec.title}」{exc}")
+            continue
+        errors += [f"「{spec.title}」{f.message}" for f in trial.findings if f.severity == "error"]
+    return ("文书存在问题：" + "；".join(errors)) if errors else None
 
 
 def save_slots(
@@ -428,62 +543,191 @@ def save_slots(
     return draft
 
 
-def issue(session: Session, case_id: int, kind: str, actor: User, *, as_of: date) -> Letter:
-    """Allocate the 文号, render, lint (errors refuse), produce the files and freeze them."""
+# --- issuing: only inside the case event that the letter belongs to ---------------------------
+
+
+@dataclass(frozen=True)
+class ToIssue:
+    kind: str
+    party: int | None = None  # the consultation, for a letter to a consulted party
+
+
+def letters_of_act(
+    session: Session, case: Any, names: tuple[str, ...], stored: Mapping[str, Any]
+) -> list[ToIssue]:
+    """The letters one firing issues, from its rule's ``letters`` and what the act decided: the
+    consultation letter of the kind consulted, a disclosure notice to each objecting party when
+    the reply discloses over objection (Art 32), a closing notice for a withdrawal only once the
+    application was received (Art 31), the corrected letter's kind again."""
+    result = []
+    for name in names:
+        if name == REPLY:
+            result.append(ToIssue(OUTCOMES[Outcome(case.outcome)].reply_letter))
+        elif name in ("third_party_consultation", "co_producer_consultation"):
+            if name == f"{stored['kind']}_consultation":
+                result.append(ToIssue(name, int(stored["consultation_id"])))
+        elif name == "third_party_disclosure_notice":
+            result += [ToIssue(name, c.id) for c in objecting_parties(session, case)]
+        elif name == "closing_other":
+            if case.receipt_date is not None:
+                result.append(ToIssue(name))
+        elif name == SAME_KIND:
+            result.append(ToIssue(stored["kind"], stored.get("party")))
+        else:
+            result.append(ToIssue(name))
+    return result
+
+
+def issue_for_act(
+    session: Session,
+    case: Any,
+    trigger: str,
+    stored: Mapping[str, Any],
+    to_issue: list[ToIssue],
+    actor: User,
+    *,
+    as_of: date,
+    events: list[tuple[str, dict]],
+) -> list[dict[str, Any]]:
+    """Issue the letters of one act, inside the unit of work of the event that is firing
+    (``cases.fire``; ``events`` ends with that event). Each is linted with a provisional number
+    first (a refused letter consumes no number), numbered — ``<prefix><code>〔<year>〕<n>号``,
+    consecutive per agency, year and code — rendered, linted again (errors refuse the whole act:
+    ``letter.lint_errors``), printed and frozen. Returns what the event records of each."""
     from gkcase.letters.output import print_letter
+
+    issued_on = _date(stored.get(_DATED_BY.get(trigger, ""))) or as_of
+    agency = session.get(Agency, case.agency_id)
+    trials = []
+    for item in to_issue:
+        spec = letter_spec(item.kind)
+        template = template_in_use(session, case.agency_id, item.kind)
+        trial = _render_and_lint(
+            session,
+            case,
+            spec,
+            template,
+            number=_provisional_number(agency, spec, issued_on),
+            issued_on=issued_on,
+            events=events,
+            party=item.party,
+        )
+        if has_errors(trial.findings):
+            raise LetterNotReady(trial.findings, spec.title)
+        trials.append((item, spec, template))
+    entries = []
+    for item, spec, template in trials:
+        seq = next_number(session, agency.id, issued_on.year, f"letter:{spec.code}")
+        number = f"{agency.letter_prefix}{spec.code}〔{issued_on.year}〕{seq}号"
+        final = _render_and_lint(
+            session,
+            case,
+            spec,
+            template,
+            number=number,
+            issued_on=issued_on,
+            events=events,
+            party=item.party,
+        )
+        if has_errors(final.findings):
+            raise LetterNotReady(final.findings, spec.title)
+        findings = list(final.findings)
+        printed = print_letter(final.letter, final.context)
+        if printed.pdf_problem is not None:  # the letter stands; its PDF can be made elsewhere
+            findings.append(Finding("pdf_unavailable", Severity.WARNING, printed.pdf_problem))
+        html = final.letter.html
+        letter = Letter(
+            case_id=case.id,
+            agency_id=agency.id,
+            kind=item.kind,
+            number=number,
+            issued_on=issued_on,
+            issued_at=_now(),
+            issued_by=actor.id,
+            template_origin=template.origin,
+            template_version=template.version,
+            template_sha256=template.sha256,
+            variables=_canonical(final.context),
+            html=html,
+            html_sha256=_sha(html),
+            text=final.letter.text,
+            docx=printed.docx,
+            docx_sha256=_sha(printed.docx),
+            pdf=printed.pdf,
+            pdf_sha256=_sha(printed.pdf) if printed.pdf is not None else "",
+            findings=json.dumps([f.as_dict() for f in findings], ensure_ascii=False),
+            gkcase_version=gkcase.__version__,
+        )
+        session.add(letter)
+        session.flush()
+        entry = {
+            "letter_id": letter.id,
+            "kind": item.kind,
+            "number": number,
+            "issued_on": issued_on.isoformat(),
+            "html_sha256": letter.html_sha256,
+            "docx_sha256": letter.docx_sha256,
+            "pdf_sha256": letter.pdf_sha256,
+        }
+        if item.party is not None:
+            entry["party"] = item.party
+        entries.append(entry)
+    return entries
+
+
+def act_of(kind: str) -> Trigger:
+    """The case event that issues letters of ``kind`` (from the machine's RULES)."""
+    letter_spec(kind)
+    for rule in RULES:
+        if kind in rule.letters:
+            return rule.trigger
+    return Trigger.SIGN  # a reply: REPLY in 签发's letters
+
+
+class IssuedByAct(GkcaseError):
+    """A letter asked for outside the act that issues it."""
+
+    code = "letter.issued_by_act"
+
+
+def request_letter(
+    session: Session, case_id: int, kind: str, actor: User, *, as_of: date
+) -> tuple[Letter, bool]:
+    """The letter of ``kind`` the case has — ``(letter, False)``, however often it is asked for —
+    or, for the receipt (its own act, 出具接收回执), the one issued now: ``(letter, True)``. Any
+    other kind is issued only by its act (``letter.issued_by_act``, naming it)."""
+    from gkcase.services import cases
 
     case = get_case(session, case_id, actor)
     if case.agency_id != actor.agency_id:
         raise NotFound("案件不存在", field="case_id")
-    spec = _check_kind(session, case, kind)
-    agency = session.get(Agency, case.agency_id)
-    template = template_in_use(session, case.agency_id, kind)
-    # Render and lint with a provisional number first: a refused letter consumes no number.
-    trial = preview(session, case_id, kind, actor, as_of=as_of)
-    if has_errors(trial.findings):
-        raise LetterNotReady(trial.findings)
-    seq = next_number(session, agency.id, as_of.year, f"letter:{spec.code}")
-    number = f"{agency.letter_prefix}{spec.code}〔{as_of.year}〕{seq}号"
-    context = context_for(session, case, spec, number=number, issued_on=as_of)
-    rendered = render_letter(spec, context, template.source)
-    findings = lint(
-        spec,
-        context,
-        rendered.text,
-        known_dates=_known_dates(session, case),
-        third_parties=_third_parties(session, case),
-    )
-    if has_errors(findings):
-        raise LetterNotReady(findings)
-    printed = print_letter(rendered, context)
-    docx, pdf = printed.docx, printed.pdf
-    if printed.pdf_problem is not None:  # the letter stands; its PDF can be made where fonts exist
-        findings.append(Finding("pdf_unavailable", Severity.WARNING, printed.pdf_problem))
-    letter = Letter(
-        case_id=case.id,
-        agency_id=agency.id,
-        kind=kind,
-        number=number,
-        issued_on=as_of,
-        issued_at=_now(),
-        issued_by=actor.id,
-        template_origin=template.origin,
-        template_version=template.version,
-        template_sha256=template.sha256,
-        variables=_canonical(context),
-        html=rendered.html,
-        html_sha256=_sha(rendered.html),
-        text=rendered.text,
-        docx=docx,
-        docx_sha256=_sha(docx),
-        pdf=pdf,
-        pdf_sha256=_sha(pdf) if pdf is not None else "",
-        findings=json.dumps([f.as_dict() for f in findings], ensure_ascii=False),
-        gkcase_version=gkcase.__version__,
-    )
-    session.add(letter)
-    session.flush()
-    return letter
+    spec = letter_spec(kind)
+    existing = live_letters(session, case, kind)
+    if existing:
+        return existing[-1], False
+    act = act_of(kind)
+    if act is not Trigger.ISSUE_RECEIPT:
+        raise IssuedByAct(f"「{spec.title}」只能随「{act.label}」出具", field="kind")
+    try:
+        fired = cases.fire(session, case.id, act, actor, {}, case.version, as_of=as_of)
+    except cases.StaleCase:
+        session.expire_all()  # a parallel request issued it first: that one is the answer
+        again = live_letters(session, case, kind)
+        if again:
+            return again[-1], False
+        raise
+    entry = json.loads(fired.event.payload)["letters"][0]
+    return session.get(Letter, entry["letter_id"]), True
+
+
+def live_letters(session: Session, case: Case, kind: str | None = None) -> list[Letter]:
+    """The case's issued letters that no correction has voided (of one kind, if given)."""
+    gone = voided(_events(session, case))
+    return [
+        x
+        for x in letters_of(session, case)
+        if x.id not in gone and (kind is None or x.kind == kind)
+    ]
 
 
 def _canonical(value: Any) -> str:

@@ -120,6 +120,7 @@ _ROLE_LABELS = {
 
 class Trigger(StrEnum):
     CONFIRM = "confirm"
+    ISSUE_RECEIPT = "issue_receipt"
     START_REVIEW = "start_review"
     ASSIGN = "assign"
     REQUEST_CORRECTION = "request_correction"
@@ -147,6 +148,7 @@ class Trigger(StrEnum):
     WITHDRAW = "withdraw"
     REOPEN = "reopen"
     RECORD_REMEDY = "record_remedy"
+    CORRECT_LETTER = "correct_letter"
 
     @property
     def label(self) -> str:
@@ -174,6 +176,8 @@ class CaseFacts:
     legal_review_required: bool = False
     legal_approved: bool = False
     delivered: bool = False
+    receipt_issued: bool = False
+    letter_problem: str | None = None  # the drafted reply's blocking lint findings, if any
 
 
 Guard = Callable[[CaseFacts], str | None]  # None: allowed; else the reason, in Chinese
@@ -245,21 +249,39 @@ def decision_complete(facts: CaseFacts) -> str | None:
     return facts.decision_problem
 
 
+def reply_letter_clean(facts: CaseFacts) -> str | None:
+    # The reply must be one the office head can sign: its legal lint's errors block every step.
+    return facts.letter_problem
+
+
 def needs_legal_review(facts: CaseFacts) -> str | None:
     if not facts.legal_review_required:
-        return "该答复类型无须法制审核，请直接提交签发"
+        return "该答复无须法制审核，请直接提交签发"
     return None
 
 
 def no_legal_review_needed(facts: CaseFacts) -> str | None:
     if facts.legal_review_required:
-        return "不予公开或部分公开的答复须先经法制审核"
+        return "该答复须先经法制审核（本机关的法制审核范围）"
     return None
 
 
 def legal_approval(facts: CaseFacts) -> str | None:
     if facts.legal_review_required and not facts.legal_approved:
-        return "不予公开或部分公开的答复未经法制审核同意，不能签发"
+        return "该答复未经法制审核同意，不能签发"
+    return None
+
+
+def receipt_date_known(facts: CaseFacts) -> str | None:
+    # The receipt states the Art 31 receipt date and the reply due date.
+    if facts.reply_due is None:
+        return "收到申请之日或答复期限尚未确定，不能出具接收回执"
+    return None
+
+
+def receipt_not_yet_issued(facts: CaseFacts) -> str | None:
+    if facts.receipt_issued:
+        return "接收回执已出具；如有错误，请由负责人更正"
     return None
 
 
@@ -290,6 +312,13 @@ class Rule:
     label: str
     guards: tuple[Guard, ...] = ()
     route: Callable[[CaseFacts], bool] | None = None  # with several rules for one trigger
+    letters: tuple[str, ...] = ()  # the letters (文书) this act issues; REPLY: the outcome's reply
+
+
+#: In :attr:`Rule.letters`, the reply letter of the decided outcome (one per outcome, outcomes.py).
+REPLY = "reply"
+#: In :attr:`Rule.letters`, the letter being corrected, issued again (更正).
+SAME_KIND = "same_kind"
 
 
 def _rule(
@@ -300,9 +329,10 @@ def _rule(
     label: str,
     *guards: Guard,
     route: Callable[[CaseFacts], bool] | None = None,
+    letters: Iterable[str] = (),
 ) -> Rule:
     src = (sources,) if isinstance(sources, State) else tuple(sources)
-    return Rule(trigger, src, dest, frozenset(roles), label, guards, route)
+    return Rule(trigger, src, dest, frozenset(roles), label, guards, route, tuple(letters))
 
 
 T = Trigger
@@ -313,46 +343,55 @@ RULES: tuple[Rule, ...] = (
     _rule(T.ASSIGN, (*_OPEN, S.REPLIED, S.DELIVERED), None, [R, H], "指定承办人"),
     _rule(T.START_REVIEW, S.REGISTERED, S.REVIEWING, [C, H], "开始审核"),
     # 审核 review
+    _rule(T.ISSUE_RECEIPT, _OPEN, None, [R, C], "出具接收回执", receipt_date_known,
+          receipt_not_yet_issued, letters=["receipt"]),
     _rule(T.REQUEST_CORRECTION, S.REVIEWING, S.AWAITING_CORRECTION, [C], "告知补正",
-          once_only_correction),
+          once_only_correction, letters=["correction_notice"]),
     _rule(T.CORRECTION_RECEIVED, S.AWAITING_CORRECTION, S.REVIEWING, [R, C], "收到补正"),
     _rule(T.CORRECTION_LAPSED, S.AWAITING_CORRECTION, S.CLOSED, [C], "逾期未补正，视为放弃",
-          correction_period_over),
+          correction_period_over, letters=["closing_no_correction"]),
     _rule(T.REQUEST_REASONS, (S.REVIEWING, S.HANDLING), None, [C], "要求说明理由",
-          reasons_not_yet_requested),
+          reasons_not_yet_requested, letters=["reasons_request"]),
     _rule(T.ACCEPT, S.REVIEWING, S.HANDLING, [C], "受理办理"),
     _rule(T.DECIDE_WITHOUT_HANDLING, S.REVIEWING, S.DRAFTING, [C], "直接拟定答复"),
     # 办理 handling
-    _rule(T.CONSULT, (S.HANDLING, S.CONSULTING), S.CONSULTING, [C], "征求意见"),
+    _rule(T.CONSULT, (S.HANDLING, S.CONSULTING), S.CONSULTING, [C], "征求意见",
+          letters=["third_party_consultation", "co_producer_consultation"]),
     _rule(T.CONSULTATION_DONE, S.CONSULTING, S.HANDLING, [C], "征求意见结束",
           route=last_consultation),
     _rule(T.CONSULTATION_DONE, S.CONSULTING, S.CONSULTING, [C], "征求意见结束"),
     _rule(T.ISSUE_FEE_NOTICE, S.HANDLING, S.AWAITING_FEE, [C], "发出收费通知",
-          one_fee_notice, within_reply_period),
+          one_fee_notice, within_reply_period, letters=["fee_notice"]),
     _rule(T.FEE_PAID, S.AWAITING_FEE, S.HANDLING, [R, C], "已缴费"),
-    _rule(T.FEE_LAPSED, S.AWAITING_FEE, S.CLOSED, [C], "逾期未缴费，视为放弃", fee_window_over),
+    _rule(T.FEE_LAPSED, S.AWAITING_FEE, S.CLOSED, [C], "逾期未缴费，视为放弃", fee_window_over,
+          letters=["closing_fee_unpaid"]),
     _rule(T.EXTEND, WORKING_STATES, None, [H], "延长答复期限", extension_left,
-          within_reply_period),
-    _rule(T.DEFER, S.HANDLING, None, [H], "确定延迟答复期限", reasons_requested_first),
+          within_reply_period, letters=["extension_notice"]),  # Art 33 ¶2: approval + notice
+    _rule(T.DEFER, S.HANDLING, None, [H], "确定延迟答复期限", reasons_requested_first,
+          letters=["deferral_notice"]),
     _rule(T.DRAFT_DECISION, (S.HANDLING, S.DRAFTING), S.DRAFTING, [C], "拟定答复",
           no_open_consultation),
     # 答复 reply
     _rule(T.SUBMIT_FOR_LEGAL_REVIEW, S.DRAFTING, S.LEGAL_REVIEW, [C], "提交法制审核",
-          decision_complete, needs_legal_review),
+          decision_complete, needs_legal_review, reply_letter_clean),
     _rule(T.SUBMIT_FOR_SIGNING, S.DRAFTING, S.SIGNING, [C], "提交签发", decision_complete,
-          no_legal_review_needed),
-    _rule(T.APPROVE, S.LEGAL_REVIEW, S.SIGNING, [L], "法制审核同意", decision_complete),
+          no_legal_review_needed, reply_letter_clean),
+    _rule(T.APPROVE, S.LEGAL_REVIEW, S.SIGNING, [L], "法制审核同意", decision_complete,
+          reply_letter_clean),
     _rule(T.RETURN_DRAFT, S.LEGAL_REVIEW, S.HANDLING, [L], "退回修改"),
     _rule(T.SEND_BACK, S.SIGNING, S.DRAFTING, [H], "退回重拟"),
-    _rule(T.SIGN, S.SIGNING, S.REPLIED, [H], "签发", decision_complete, legal_approval),
+    _rule(T.SIGN, S.SIGNING, S.REPLIED, [H], "签发", decision_complete, legal_approval,
+          reply_letter_clean, letters=[REPLY, "third_party_disclosure_notice"]),
     # 送达、归档 delivery and archiving
     _rule(T.DELIVER, S.REPLIED, S.DELIVERED, [R, C], "登记送达"),
     _rule(T.ARCHIVE, S.DELIVERED, S.ARCHIVED, [R, C], "归档", delivery_recorded),
     _rule(T.ARCHIVE, S.CLOSED, S.ARCHIVED, [R, C], "归档"),
-    _rule(T.WITHDRAW, _OPEN, S.CLOSED, [R, C], "申请人撤回申请"),
+    _rule(T.WITHDRAW, _OPEN, S.CLOSED, [R, C], "申请人撤回申请", letters=["closing_other"]),
     _rule(T.REOPEN, (S.DELIVERED, S.CLOSED, S.ARCHIVED), S.HANDLING, [H, L],
           "重新办理（复议决定或判决责令重新答复）"),
     _rule(T.RECORD_REMEDY, FINISHED_STATES, None, [L, H], "登记行政复议或诉讼"),
+    # 更正 a letter already issued: voided with a reason, issued again; both stay in the history
+    _rule(T.CORRECT_LETTER, tuple(State), None, [H], "更正已出具的文书", letters=[SAME_KIND]),
 )
 # fmt: on
 
@@ -472,6 +511,11 @@ def available_events(
         reason = next((r for g in rule.guards if (r := g(facts))), None)
         result.append((trigger, reason))
     return result
+
+
+def rule_for(state: State, trigger: Trigger, facts: CaseFacts) -> Rule:
+    """The rule ``trigger`` fires by from ``state`` (after :func:`check` has passed)."""
+    return _route(rules_for(trigger, state), facts)
 
 
 def _route(candidates: list[Rule], facts: CaseFacts) -> Rule:

@@ -352,6 +352,13 @@ class DecisionField(StrEnum):
     correction_notice           补正告知书: the correction notice sent (Art 30)
     explanation_request         说明理由告知书: the request for reasons sent (Art 35)
     fee_notice                  收费通知书: the fee notice sent (109号)
+    public_interest             公共利益的认定及理由: why withholding would seriously affect the
+                                public interest, so information a consulted third party objected
+                                to is disclosed (Art 15, Art 32); required then, and only then
+    disclose_on                 公开的时间: optional, the day the information objected to will be
+                                disclosed (ISO date); without it, with the reply
+    disclosed_content           决定公开的内容: optional, the information disclosed over the
+                                objection as the third party is told it; without it, the request
     ==========================  ==============================================================
 
     Which outcome requires which field is in :data:`OUTCOMES`. A field is missing when absent,
@@ -371,6 +378,9 @@ class DecisionField(StrEnum):
     CORRECTION_NOTICE = "correction_notice"
     EXPLANATION_REQUEST = "explanation_request"
     FEE_NOTICE = "fee_notice"
+    PUBLIC_INTEREST = "public_interest"
+    DISCLOSE_ON = "disclose_on"
+    DISCLOSED_CONTENT = "disclosed_content"
 
     @property
     def label(self) -> str:
@@ -390,6 +400,9 @@ _FIELD_LABELS = {
     DecisionField.CORRECTION_NOTICE: "补正告知书",
     DecisionField.EXPLANATION_REQUEST: "说明理由告知书",
     DecisionField.FEE_NOTICE: "收费通知书",
+    DecisionField.PUBLIC_INTEREST: "不公开可能对公共利益造成重大影响的认定及理由",
+    DecisionField.DISCLOSE_ON: "公开的时间",
+    DecisionField.DISCLOSED_CONTENT: "决定公开的内容",
 }
 
 
@@ -466,6 +479,9 @@ class OutcomeSpec:
 _GROUND_BY_OUTCOME = {o: g for g, (_, _, o) in _GROUNDS.items() if o is not None}
 
 _F = DecisionField
+#: What a disclosure over a consulted third party's objection records (Art 32): the finding is
+#: required then (validate_decision), the rest optional.
+_OVER_OBJECTION = (_F.PUBLIC_INTEREST, _F.DISCLOSE_ON, _F.DISCLOSED_CONTENT)
 _ART_36_3 = "《条例》第三十六条第（三）项"
 
 
@@ -499,6 +515,7 @@ _SPECS = (
         ("《条例》第三十六条第（二）项",),
         "reply_disclosed",
         required_fields=(_F.ACCESS_METHOD,),
+        optional_fields=_OVER_OBJECTION,
     ),
     OutcomeSpec(
         Outcome.PARTIAL,
@@ -507,6 +524,7 @@ _SPECS = (
         ("《条例》第三十七条",),  # with each withheld part's ground, from ``grounds``
         "reply_partially_disclosed",
         required_fields=(_F.ACCESS_METHOD, _F.GROUNDS),
+        optional_fields=_OVER_OBJECTION,
         legal_review_required=True,
     ),
     _withheld(Outcome.WITHHELD_STATE_SECRET, ReportRow.WITHHELD_STATE_SECRET),
@@ -677,7 +695,15 @@ def remedy_for(outcome: Outcome | str, decided_on: date) -> RemedyKind:
 # --- validating a decision --------------------------------------------------------------------
 
 
-def validate_decision(outcome: Outcome | str, fields: Mapping[str, object]) -> None:
+def discloses(outcome: Outcome | str) -> bool:
+    """Whether the decision discloses information requested (予以公开, 部分公开): the decisions
+    that can disclose what a consulted third party objected to (Art 32)."""
+    return _outcome(outcome) in (Outcome.DISCLOSED, Outcome.PARTIAL)
+
+
+def validate_decision(
+    outcome: Outcome | str, fields: Mapping[str, object], *, over_objection: bool = False
+) -> None:
     """Refuse a decision that lacks what its reply must state.
 
     Raises :class:`ValidationError` naming the first missing required field (in the order of
@@ -697,6 +723,22 @@ def validate_decision(outcome: Outcome | str, fields: Mapping[str, object]) -> N
             raise ValidationError(f"{outcome_spec.label}：须填写{name.label}", field=name.value)
     if outcome_spec.group in _REVIEW_FIRST_GROUPS:
         _check_grounds(outcome_spec, fields[DecisionField.GROUNDS])
+    # Art 32, Art 15: disclosure over a third party's reasonable objection only on a finding
+    # that withholding would seriously affect the public interest, with its reasons.
+    finding = fields.get(DecisionField.PUBLIC_INTEREST)
+    if over_objection and discloses(outcome_spec.outcome) and not _present(finding):
+        raise ValidationError(
+            "第三方不同意公开，决定公开须认定不公开可能对公共利益造成重大影响并说明理由",
+            field=DecisionField.PUBLIC_INTEREST.value,
+        )
+    when = fields.get(DecisionField.DISCLOSE_ON)
+    if when not in (None, ""):
+        try:
+            date.fromisoformat(str(when))
+        except ValueError:
+            raise ValidationError(
+                "不是有效日期（应为 YYYY-MM-DD）", field=DecisionField.DISCLOSE_ON.value
+            ) from None
 
 
 def _present(value: object) -> bool:

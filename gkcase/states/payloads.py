@@ -102,6 +102,9 @@ class IssueFeeNotice(_Payload):
     quantity: int = Field(ge=1, le=100_000, description="件数或页数")
     sent_on: date | None = None
     received_on: date | None = Field(default=None, description="申请人收到收费通知之日")
+    payment_method: str = Field(
+        min_length=1, max_length=1000, description="缴纳方式：账户、地点、可用的支付方式"
+    )
 
 
 class FeePaid(_Payload):
@@ -114,6 +117,9 @@ class Extend(_Payload):
 
     workdays: int = Field(ge=1, le=20)
     approved_on: date | None = None
+    notified_on: date | None = Field(
+        default=None, description="延期答复告知书的成文日期，不晚于原答复期限；默认为办理日期"
+    )
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -142,6 +148,19 @@ class Approve(_Payload):
 
 class Sign(_Payload):
     signed_on: date | None = None
+
+
+class IssueReceipt(_Payload):
+    """接收回执 (Art 31): the applicant's proof of the receipt date and the reply due date."""
+
+    issued_on: date | None = None
+
+
+class CorrectLetter(_Payload):
+    """更正: a letter already issued is voided, with the reason, and issued again."""
+
+    letter_id: int = Field(gt=0, le=MAX_ID)
+    reason: str = Field(min_length=1, max_length=2000, description="更正原因")
 
 
 class DeliveryMethod(StrEnum):
@@ -243,6 +262,8 @@ PAYLOADS: dict[Trigger, type[_Payload]] = {
     T.WITHDRAW: Withdraw,
     T.REOPEN: Reopen,
     T.RECORD_REMEDY: RecordRemedy,
+    T.ISSUE_RECEIPT: IssueReceipt,
+    T.CORRECT_LETTER: CorrectLetter,
 }
 
 _MESSAGES = {

@@ -65,6 +65,7 @@ class Timeline:
     extensions: list[Extension] = field(default_factory=list)
     deferral: Deferral | None = None
     reasons_requested: bool = False
+    receipt_issued: bool = False  # the 接收回执 went out (once per case, kept across rounds)
 
     @property
     def open_consultations(self) -> list[ConsultationFacts]:
@@ -103,12 +104,17 @@ class Timeline:
             self.extensions.append(
                 Extension(int(p["workdays"]), _d(p["approved_on"]), p.get("approved_by", ""))
             )
+        elif trigger == "issue_receipt":
+            self.receipt_issued = True
         elif trigger == "defer":
             self.deferral = Deferral(_d(p["until"]), _d(p["decided_on"]))
         elif trigger == "reopen":
             label = _REOPEN_LABELS.get(p.get("basis", ""), "收到责令重新答复的文书之日")
             return Timeline(
-                receipt=_d(p["received_on"]), reopened_due=_d(p.get("due_on")), start_label=label
+                receipt=_d(p["received_on"]),
+                reopened_due=_d(p.get("due_on")),
+                start_label=label,
+                receipt_issued=self.receipt_issued,
             )
         return self
 

@@ -91,6 +91,45 @@ EXPECTED: dict[Trigger, tuple[dict[State, State | None], frozenset[Role]]] = {
         frozenset({HEAD, LEGAL}),
     ),
     T.RECORD_REMEDY: (dict.fromkeys(FINISHED), frozenset({LEGAL, HEAD})),
+    # the receipt (Art 31) is handed out by whoever registers or handles the application
+    T.ISSUE_RECEIPT: (dict.fromkeys(OPEN), frozenset({REG, CW})),
+    # a letter already issued is corrected (voided and issued again) only by the office head
+    T.CORRECT_LETTER: (dict.fromkeys(State), frozenset({HEAD})),
+}
+
+# letter kind: the act that issues it (docs/letters.md). A reply is issued by 签发 only.
+LETTER_ACTS: dict[str, Trigger] = {
+    "receipt": T.ISSUE_RECEIPT,
+    "correction_notice": T.REQUEST_CORRECTION,  # Art 30
+    "reasons_request": T.REQUEST_REASONS,  # Art 35
+    "extension_notice": T.EXTEND,  # Art 33 ¶2: approval and notice, one act
+    "deferral_notice": T.DEFER,  # Art 35
+    "third_party_consultation": T.CONSULT,  # Art 32
+    "co_producer_consultation": T.CONSULT,  # Art 34
+    "third_party_disclosure_notice": T.SIGN,  # Art 32: with the reply that discloses
+    "fee_notice": T.ISSUE_FEE_NOTICE,  # 109号
+    "closing_no_correction": T.CORRECTION_LAPSED,
+    "closing_fee_unpaid": T.FEE_LAPSED,
+    "closing_other": T.WITHDRAW,
+    **{
+        kind: T.SIGN
+        for kind in (
+            "reply_already_published",
+            "reply_disclosed",
+            "reply_partially_disclosed",
+            "reply_withheld",
+            "reply_special_regime",
+            "reply_not_exist",
+            "reply_not_this_agency",
+            "reply_needs_creation",
+            "reply_still_unclear",
+            "reply_petition",
+            "reply_repeat_application",
+            "reply_publication",
+            "reply_excessive_requests",
+            "reply_confirm_or_reissue",
+        )
+    },
 }
 
 AS_OF = date(2026, 6, 1)
@@ -119,13 +158,19 @@ GOOD_FOR = {
 }
 
 
+def _issues(trigger: Trigger, kind: str) -> bool:
+    """Whether the act's rule lists the kind among its letters (a reply: REPLY, under 签发)."""
+    named = {name for rule in machine.RULES_BY_TRIGGER[trigger] for name in rule.letters}
+    return kind in named or (kind.startswith("reply_") and machine.REPLY in named)
+
+
 def good_facts(trigger: Trigger) -> CaseFacts:
     return GOOD_FOR.get(trigger, GOOD)
 
 
 def test_the_table_covers_every_trigger_state_and_role():
     assert set(EXPECTED) == set(Trigger)
-    assert len(Trigger) == 28 and len(State) == 14 and len(Role) == 6
+    assert len(Trigger) == 30 and len(State) == 14 and len(Role) == 6
     for _sources, roles in EXPECTED.values():
         assert roles <= {REG, CW, LEGAL, HEAD}  # supervisor and admin fire nothing
 
@@ -152,6 +197,32 @@ def test_permission_matrix(trigger, state, role):
         dest = sources[state]
         assert machine.fire(state, trigger, [role], facts) == (state if dest is None else dest)
         assert trigger in machine.permitted_events(state, [role], facts)
+
+
+def test_every_letter_kind_has_exactly_its_act():
+    from gkcase.letters.catalogue import CATALOGUE
+
+    assert set(LETTER_ACTS) == set(CATALOGUE)
+    for kind, act in LETTER_ACTS.items():
+        assert [t for t in Trigger if _issues(t, kind)] == [act], kind
+    # a correction issues the corrected letter's own kind again, whatever it is
+    assert machine.RULES_BY_TRIGGER[T.CORRECT_LETTER][0].letters == (machine.SAME_KIND,)
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "role"),
+    list(itertools.product(sorted(LETTER_ACTS), State, Role)),
+    ids=lambda v: getattr(v, "value", v),
+)
+def test_letter_matrix(kind, state, role):
+    """A letter is issued from a state by a role exactly when its act may be fired there by
+    that role: no second way to issue it (the letters service only serves the act)."""
+    act = LETTER_ACTS[kind]
+    sources, roles = EXPECTED[act]
+    facts = good_facts(act)
+    may = state in sources and role in roles
+    issuing = [t for t in machine.permitted_events(state, [role], facts) if _issues(t, kind)]
+    assert issuing == ([act] if may else [])
 
 
 def test_the_roles_of_a_user_add_up():
@@ -293,7 +364,7 @@ GUARD_CASES = [
         T.SUBMIT_FOR_LEGAL_REVIEW,
         CW,
         R(GOOD, legal_review_required=False),
-        "该答复类型无须法制审核，请直接提交签发",
+        "该答复无须法制审核，请直接提交签发",
     ),
     (
         "no_legal_review_needed",
@@ -301,7 +372,7 @@ GUARD_CASES = [
         T.SUBMIT_FOR_SIGNING,
         CW,
         R(GOOD, legal_review_required=True),
-        "不予公开或部分公开的答复须先经法制审核",
+        "该答复须先经法制审核（本机关的法制审核范围）",
     ),
     (
         "legal_approval",
@@ -309,7 +380,55 @@ GUARD_CASES = [
         T.SIGN,
         HEAD,
         R(GOOD, legal_review_required=True, legal_approved=False),
-        "不予公开或部分公开的答复未经法制审核同意，不能签发",
+        "该答复未经法制审核同意，不能签发",
+    ),
+    (
+        "receipt_date_known",
+        S.REGISTERED,
+        T.ISSUE_RECEIPT,
+        REG,
+        R(GOOD, reply_due=None),
+        "收到申请之日或答复期限尚未确定，不能出具接收回执",
+    ),
+    (
+        "receipt_not_yet_issued",
+        S.HANDLING,
+        T.ISSUE_RECEIPT,
+        CW,
+        R(GOOD, receipt_issued=True),
+        "接收回执已出具；如有错误，请由负责人更正",
+    ),
+    (
+        "reply_letter_clean_submit",
+        S.DRAFTING,
+        T.SUBMIT_FOR_SIGNING,
+        CW,
+        R(GOOD, letter_problem="文书存在问题：「政府信息公开申请答复书」缺少救济告知"),
+        "文书存在问题：「政府信息公开申请答复书」缺少救济告知",
+    ),
+    (
+        "reply_letter_clean_review",
+        S.DRAFTING,
+        T.SUBMIT_FOR_LEGAL_REVIEW,
+        CW,
+        R(GOOD, legal_review_required=True, letter_problem="文书存在问题：未填写理由"),
+        "文书存在问题：未填写理由",
+    ),
+    (
+        "reply_letter_clean_approve",
+        S.LEGAL_REVIEW,
+        T.APPROVE,
+        LEGAL,
+        R(GOOD, letter_problem="文书存在问题：未填写理由"),
+        "文书存在问题：未填写理由",
+    ),
+    (
+        "reply_letter_clean_sign",
+        S.SIGNING,
+        T.SIGN,
+        HEAD,
+        R(GOOD, letter_problem="文书存在问题：未填写理由"),
+        "文书存在问题：未填写理由",
     ),
     (
         "delivery_recorded",
@@ -372,6 +491,7 @@ def test_available_events_lists_blocked_actions_with_reasons():
     facts = R(GOOD, correction_requested=True)
     events = dict(machine.available_events(S.REVIEWING, [CW], facts))
     assert events == {
+        T.ISSUE_RECEIPT: None,
         T.REQUEST_CORRECTION: "补正告知只能发出一次（第三十条：一次性告知）",
         T.REQUEST_REASONS: None,
         T.ACCEPT: None,
@@ -379,6 +499,7 @@ def test_available_events_lists_blocked_actions_with_reasons():
         T.WITHDRAW: None,
     }
     assert machine.permitted_events(S.REVIEWING, [CW], facts) == [
+        T.ISSUE_RECEIPT,
         T.REQUEST_REASONS,
         T.ACCEPT,
         T.DECIDE_WITHOUT_HANDLING,
@@ -387,7 +508,7 @@ def test_available_events_lists_blocked_actions_with_reasons():
     # a refusal awaiting signature, not approved: the head sees sign disabled with its reason
     unapproved = R(GOOD, legal_review_required=True, legal_approved=False)
     head = dict(machine.available_events(S.SIGNING, [HEAD], unapproved))
-    assert head[T.SIGN] == "不予公开或部分公开的答复未经法制审核同意，不能签发"
+    assert head[T.SIGN] == "该答复未经法制审核同意，不能签发"
     assert head[T.SEND_BACK] is None and head[T.EXTEND] is None
     # roles with nothing to do see nothing, not disabled buttons
     assert machine.available_events(S.SIGNING, [Role.SUPERVISOR], unapproved) == []

@@ -88,7 +88,7 @@ class ActionView:
     open: bool = False
 
 
-def _issued(letter: Letter) -> dict[str, Any]:
+def _issued(letter: Letter, voided: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """An issued letter as the page lists it, with its download links (the JSON API's)."""
     files = {"HTML": f"/api/letters/{letter.id}.html"}
     if letter.has_docx:
@@ -103,6 +103,7 @@ def _issued(letter: Letter) -> dict[str, Any]:
         "issued_on": letter.issued_on,
         "html_sha256": letter.html_sha256,
         "files": files,
+        "voided": voided.get(letter.id),  # the correction (更正) that voided it, if one did
     }
 
 
@@ -147,6 +148,12 @@ def _choices(session: Session, case: Case) -> dict[Trigger, dict[str, list[tuple
         Trigger.CONSULTATION_DONE: {
             "consultation_id": [
                 (str(c.id), f"{c.party_name}（{c.sent_on.isoformat()}发出）") for c in consultations
+            ]
+        },
+        Trigger.CORRECT_LETTER: {
+            "letter_id": [
+                (str(x.id), f"{CATALOGUE[x.kind].title} {x.number}")
+                for x in letter_service.live_letters(session, case)
             ]
         },
         Trigger.RECORD_REMEDY: {
@@ -253,7 +260,8 @@ def _load(
             {"kind": kind, "title": CATALOGUE[kind].title}
             for kind in letter_service.available_letters(session, case)
         ]
-        issued = [_issued(x) for x in letter_service.letters_of(session, case)]
+        gone = letter_service.corrections(session, case)
+        issued = [_issued(x, gone) for x in letter_service.letters_of(session, case)]
         chain = service.verify(session, case_id)
         can_bundle = bundle_service.may_build_bundle(session, case, viewer.user)
         urgency = _urgency(session, detail, agency, today)
@@ -425,13 +433,26 @@ def _letter_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """A letter of the case: the preview while it is still to be issued (its slots, its lint),
+    the act that issues it — the viewer's button only if the machine permits that act now — and
+    the letters of this kind issued so far, corrections included."""
     today = service.china_today()
     with with_read(request) as session:
         case = service.get_case(session, case_id, viewer.user)
         spec = letter_spec(kind)
-        result = letter_service.preview(session, case_id, kind, viewer.user, as_of=today)
-        saved = dict(result.context.get("slots", {}))
-        issued = [_issued(x) for x in letter_service.letters_of(session, case) if x.kind == kind]
+        pending = kind in letter_service.available_letters(session, case)
+        result = (
+            letter_service.preview(session, case_id, kind, viewer.user, as_of=today)
+            if pending
+            else None
+        )
+        saved = dict(result.context.get("slots", {})) if result else {}
+        gone = letter_service.corrections(session, case)
+        issued = [
+            _issued(x, gone) for x in letter_service.letters_of(session, case) if x.kind == kind
+        ]
+        act = letter_service.act_of(kind)
+        allowed = dict(service.permitted(session, case, viewer.user, today))
         number, state, agency_id = case.number, case.state, case.agency_id
     shown = {f"slots.{k}": v for k, v in saved.items()} | dict(values or {})
     return render(
@@ -445,10 +466,15 @@ def _letter_page(
         state=_state_label(state),
         kind=kind,
         spec=spec,
-        findings=result.findings,
-        can_issue=not has_errors(result.findings),
-        letter_template=result.template,
+        pending=pending,
+        findings=result.findings if result else [],
+        can_issue=result is not None and not has_errors(result.findings),
+        letter_template=result.template if result else None,
         issued=issued,
+        act_label=act.label,
+        act_here=act is Trigger.ISSUE_RECEIPT and act in allowed,
+        act_blocked=allowed.get(act),
+        act_anchor=f"/cases/{case_id}#action-{act.value}",
         values=shown,
         errors=errors or {},
         can_write=viewer.user.agency_id == agency_id,
@@ -511,11 +537,12 @@ async def save_slots(request: Request, case_id: int, kind: str, viewer: ViewerDe
 
 @router.post("/cases/{case_id:int}/letters/{kind}/issue")
 async def issue_letter(request: Request, case_id: int, kind: str, viewer: ViewerDep) -> Response:
+    """出具 the letter that is its own act (the receipt); a repeated click gets the same one."""
     await read_form(request, viewer)
     case_id, kind = _case_id(case_id), _letter_kind(kind)
     try:
         with unit_of_work(engine_of(request)) as session:
-            letter = letter_service.issue(
+            letter, _created = letter_service.request_letter(
                 session, case_id, kind, viewer.user, as_of=service.china_today()
             )
             number = letter.number
@@ -525,7 +552,7 @@ async def issue_letter(request: Request, case_id: int, kind: str, viewer: Viewer
         return _letter_page(
             request, viewer, case_id, kind, status_code=status_of(exc), errors={"_": exc.message}
         )
-    return redirect(f"/cases/{case_id}#letters", f"已签发：{number}")
+    return redirect(f"/cases/{case_id}#letters", f"已出具：{number}")
 
 
 @router.post("/cases/{case_id:int}/issued/{letter_id:int}/verify")
