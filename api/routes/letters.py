@@ -76,17 +76,24 @@ class LetterOut(BaseModel):
     pdf_sha256: str = Field(description="empty when the PDF could not be produced")
     files: dict[str, str]
     findings: list[FindingOut] = []
+    void_reason: str | None = Field(
+        default=None, description="set when a correction (更正) voided the letter: its reason"
+    )
 
 
 class KindOut(BaseModel):
     kind: str
     title: str
+    act: str = Field(description="the action (trigger) that issues it")
     slots: list[dict[str, Any]] = Field(description="what the caseworker may fill in")
 
 
 class CaseLetters(BaseModel):
     case_id: int
-    available: list[KindOut] = Field(description="kinds that can be issued for the case now")
+    available: list[KindOut] = Field(
+        description="letters still to be issued that can be previewed now (the receipt; the "
+        "reply and any disclosure notice while the decision is drafted, reviewed and signed)"
+    )
     issued: list[LetterOut]
 
 
@@ -146,9 +153,10 @@ def _findings(findings: Any) -> list[FindingOut]:
     return [FindingOut(**f.as_dict()) for f in findings]
 
 
-def _letter_out(letter: Letter) -> LetterOut:
+def _letter_out(letter: Letter, voided: dict[int, dict] | None = None) -> LetterOut:
     import json
 
+    correction = (voided or {}).get(letter.id)
     files = {"html": f"/api/letters/{letter.id}.html"}
     if letter.has_docx:
         files["docx"] = f"/api/letters/{letter.id}.docx"
@@ -169,6 +177,7 @@ def _letter_out(letter: Letter) -> LetterOut:
         pdf_sha256=letter.pdf_sha256,
         files=files,
         findings=[FindingOut(**f) for f in json.loads(letter.findings or "[]")],
+        void_reason=correction["reason"] if correction else None,
     )
 
 
@@ -203,8 +212,10 @@ def case_letters(case_id: RowId, session: SessionDep, user: CurrentUser) -> Case
             {"name": s.name, "label": s.label, "required": s.required, "multiline": s.multiline}
             for s in spec.slots
         ]
-        available.append(KindOut(kind=kind, title=spec.title, slots=slots))
-    issued = [_letter_out(letter) for letter in service.letters_of(session, case)]
+        act = service.act_of(kind).value
+        available.append(KindOut(kind=kind, title=spec.title, act=act, slots=slots))
+    voided = service.corrections(session, case)
+    issued = [_letter_out(letter, voided) for letter in service.letters_of(session, case)]
     return CaseLetters(case_id=case.id, available=available, issued=issued)
 
 

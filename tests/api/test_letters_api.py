@@ -30,47 +30,77 @@ def _stored(org, letter_id):  # noqa: F811
         return session.get(Letter, letter_id)
 
 
-def test_list_preview_save_and_issue(api, org):  # noqa: F811
+def test_a_notice_is_issued_by_its_act_and_asking_again_gives_the_same(api, org):  # noqa: F811
     case = _correction_case(org)
     me = token_for(org, "caseworker")
     listed = api.get(f"/api/cases/{case.id}/letters", headers=me).json()
-    kinds = [k["kind"] for k in listed["available"]]
-    # awaiting correction there is no due date, so no receipt (it states the due date)
-    assert kinds == ["correction_notice"] and listed["issued"] == []
-    guidance = next(k for k in listed["available"] if k["kind"] == "correction_notice")
-    assert guidance["slots"][0]["name"] == "guidance"
-
-    url = f"/api/cases/{case.id}/letters/correction_notice"
-    preview = api.post(
-        f"{url}/preview",
-        json={"slots": {"guidance": "请补充文号"}, "as_of": "2026-03-04"},
-        headers=me,
-    ).json()
-    assert preview["can_issue"] and "请补充文号" in preview["text"]
-    assert preview["html"].startswith("<!DOCTYPE html>") or "<html" in preview["html"]
-
-    saved = api.put(f"{url}/slots", json={"slots": {"guidance": "请补充文号"}}, headers=me)
-    assert saved.status_code == 200 and saved.json()["slots"] == {"guidance": "请补充文号"}
-
-    issued = api.post(f"{url}/issue", json={"as_of": "2026-03-04"}, headers=me)
-    assert issued.status_code == 201, issued.text
-    letter = issued.json()
+    # awaiting correction there is no due date, so no receipt; the notice went with its act
+    assert listed["available"] == []
+    [letter] = listed["issued"]
     assert letter["number"] == "某发改公开补〔2026〕1号" and letter["kind"] == "correction_notice"
-    listed = api.get(f"/api/cases/{case.id}/letters", headers=me).json()
-    assert [x["id"] for x in listed["issued"]] == [letter["id"]]
-    assert "请补充文号" in _stored(org, letter["id"]).text
-
-
-def test_issue_refused_by_the_lint_is_409_with_findings(api, org):  # noqa: F811
-    case = _correction_case(org)
-    me = token_for(org, "caseworker")
+    assert letter["void_reason"] is None and letter["issued_on"] == "2026-03-04"
+    assert "请写明文件名称或文号" in _stored(org, letter["id"]).text
     url = f"/api/cases/{case.id}/letters/correction_notice"
-    preview = api.post(f"{url}/preview", json={"slots": {"guidance": LEAKY}}, headers=me).json()
-    assert not preview["can_issue"]
-    assert any(f["code"] == "personal_data" for f in preview["findings"])
-    api.put(f"{url}/slots", json={"slots": {"guidance": LEAKY}}, headers=me)
-    body = refused(api.post(f"{url}/issue", json={}, headers=me), 409, "letter.lint_errors")
+    again = [api.post(f"{url}/issue", json={}, headers=me) for _ in range(3)]
+    assert [r.status_code for r in again] == [200, 200, 200]
+    assert {r.json()["id"] for r in again} == {letter["id"]}
+    # a letter whose act has not happened cannot be issued here: the act is named
+    body = refused(
+        api.post(f"/api/cases/{case.id}/letters/extension_notice/issue", json={}, headers=me),
+        409,
+        "letter.issued_by_act",
+    )
+    assert "延长答复期限" in body["message"]
+    with unit_of_work(org.engine) as session:
+        assert len(session.exec(select(Letter)).all()) == 1
+
+
+def test_the_reply_is_previewed_with_its_slots_and_issued_by_signing(api, org):  # noqa: F811
+    case = register(org)
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
+    fire(org, case.id, "accept", "caseworker", as_of=D(2026, 3, 3))
+    decision = {"outcome": "disclosed", "fields": {"access_method": "随本答复书提供"}}
+    fire(org, case.id, "draft_decision", "caseworker", decision, as_of=D(2026, 3, 5))
+    me = token_for(org, "caseworker")
+    listed = api.get(f"/api/cases/{case.id}/letters", headers=me).json()
+    kinds = {k["kind"]: k["act"] for k in listed["available"]}
+    assert kinds == {"receipt": "issue_receipt", "reply_disclosed": "sign"}
+    url = f"/api/cases/{case.id}/letters/reply_disclosed"
+    intro = "本机关已电话联系您确认所需信息的范围"
+    preview = api.post(
+        f"{url}/preview", json={"slots": {"intro": intro}, "as_of": "2026-03-05"}, headers=me
+    ).json()
+    assert preview["can_issue"] and intro in preview["text"]
+    saved = api.put(f"{url}/slots", json={"slots": {"intro": intro}}, headers=me)
+    assert saved.status_code == 200 and saved.json()["slots"] == {"intro": intro}
+    refused(api.post(f"{url}/issue", json={}, headers=me), 409, "letter.issued_by_act")
+    fire(org, case.id, "submit_for_signing", "caseworker", as_of=D(2026, 3, 5))
+    fire(org, case.id, "sign", "office_head", as_of=D(2026, 3, 6))
+    [letter] = api.get(f"/api/cases/{case.id}/letters", headers=me).json()["issued"]
+    assert (
+        letter["number"] == "某发改公开答〔2026〕1号" and intro in _stored(org, letter["id"]).text
+    )
+    assert api.post(f"{url}/issue", json={}, headers=me).json()["id"] == letter["id"]
+
+
+def test_an_act_whose_letter_the_lint_refuses_is_409_and_writes_nothing(api, org):  # noqa: F811
+    case = register(org)
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
+    me = token_for(org, "caseworker")
+    version = api.get(f"/api/cases/{case.id}", headers=me).json()["version"]
+    payload = {"items": ["所需文件的年份"], "guidance": LEAKY}
+    body = refused(
+        api.post(
+            f"/api/cases/{case.id}/actions/request_correction",
+            json={"expected_version": version, "payload": payload, "as_of": "2026-03-04"},
+            headers=me,
+        ),
+        409,
+        "letter.lint_errors",
+    )
     assert any(f["code"] == "personal_data" and f["severity"] == "error" for f in body["findings"])
+    detail = api.get(f"/api/cases/{case.id}", headers=me).json()
+    assert detail["case"]["state"] == "reviewing" and detail["version"] == version
     with unit_of_work(org.engine) as session:
         assert session.exec(select(Letter)).all() == []
 
@@ -80,14 +110,14 @@ def test_bad_input_is_422_naming_the_field(api, org):  # noqa: F811
     me = token_for(org, "caseworker")
     base = f"/api/cases/{case.id}/letters"
     refused(api.post(f"{base}/no_such/preview", json={}, headers=me), 422, "validation", "kind")
-    refused(  # a kind this case cannot have yet
+    refused(  # a kind this case has nothing pending of
         api.post(f"{base}/extension_notice/preview", json={}, headers=me), 422, "validation", "kind"
     )
-    refused(
-        api.put(f"{base}/correction_notice/slots", json={"slots": {"nope": "x"}}, headers=me),
+    refused(  # issued already: nothing left to fill in
+        api.put(f"{base}/correction_notice/slots", json={"slots": {"x": "y"}}, headers=me),
         422,
         "validation",
-        "slots.nope",
+        "kind",
     )
     refused(
         api.post(f"{base}/receipt/preview", json={"as_of": "2026-02-30"}, headers=me),

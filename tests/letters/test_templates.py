@@ -402,7 +402,7 @@ def test_an_unknown_fact_is_empty_not_none():
         applicant=SAMPLE_APPLICANT,
         letter={"number": "某发改公开延〔2026〕1号", "date": date(2026, 3, 20)},
         clock={"reply_due": None},  # paused: no due date yet
-        notice=SAMPLE_NOTICES["extension_notice"],
+        notice=SAMPLE_NOTICES["extension_notice"] | {"new_due": None},
         slots=SAMPLE_SLOTS["extension_notice"],
     )
     letter = render_letter(spec, context)

@@ -17,7 +17,8 @@ from gkcase.letters.catalogue import CATALOGUE
 from gkcase.letters.render import TemplateProblem, builtin_source
 from gkcase.models import Case, Letter
 from gkcase.services import letters as service
-from gkcase.states.machine import PermissionDenied
+from gkcase.services import cases
+from gkcase.states.machine import GuardFailed, PermissionDenied, Trigger
 
 from .helpers import fire, register
 
@@ -44,32 +45,44 @@ def test_signing_issues_and_freezes_the_reply(org):
     stored = json.loads(fired.event.payload)
     [letter] = _letters(org, case.id)
     assert letter.kind == "reply_disclosed"
-    assert letter.number == "某发改公开答〔2026〕1号" == stored["letter_number"]
+    [entry] = stored["letters"]  # the event records the letter it issued: in the hash chain
+    assert letter.number == "某发改公开答〔2026〕1号" == entry["number"]
+    assert (entry["letter_id"], entry["kind"], entry["issued_on"]) == (
+        letter.id,
+        "reply_disclosed",
+        "2026-03-11",
+    )
     assert letter.issued_on == D(2026, 3, 11)
     assert (letter.template_origin, letter.template_version) == ("builtin", 0)
     assert "随本答复书以电子邮件方式提供" in letter.text and "六十日内" in letter.text
-    assert letter.docx and letter.docx_sha256 and letter.html_sha256 == stored["letter_sha256"]
+    assert letter.docx and letter.docx_sha256 and letter.html_sha256 == entry["html_sha256"]
+    assert (letter.docx_sha256, letter.pdf_sha256) == (entry["docx_sha256"], entry["pdf_sha256"])
     assert json.loads(letter.variables)["letter"]["number"] == letter.number
     with unit_of_work(org.engine) as session:
         check = service.verify_letter(session, letter.id)
     assert check.identical, check.problems
 
 
-def test_a_reply_with_lint_errors_is_not_signed_and_nothing_is_written(org):
-    # An identity number in the decision text: personal data in a letter to the applicant.
+def test_a_reply_with_lint_errors_cannot_even_be_submitted_and_nothing_is_written(org):
+    # An identity number in the decision text: personal data in a letter to the applicant. The
+    # lint runs at every step, so the draft stops where the caseworker acts, not at 签发.
     leaky = {
         "outcome": "disclosed",
         "fields": {"access_method": "请凭身份证110105194912310021到本机关领取"},
     }
-    case = _to_signing(org, leaky)
-    with pytest.raises(service.LetterNotReady) as caught:
-        fire(org, case.id, "sign", "office_head", as_of=D(2026, 3, 11))
-    assert caught.value.code == "letter.lint_errors"
+    case = register(org)
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
+    fire(org, case.id, "accept", "caseworker", as_of=D(2026, 3, 3))
+    fire(org, case.id, "draft_decision", "caseworker", leaky, as_of=D(2026, 3, 10))
+    with pytest.raises(GuardFailed) as caught:
+        fire(org, case.id, "submit_for_signing", "caseworker", as_of=D(2026, 3, 10))
+    assert caught.value.code == "case.precondition"
     assert "身份证件号码" in caught.value.message
-    assert any(f.code == "personal_data" for f in caught.value.findings)
     with unit_of_work(org.engine) as session:
+        blocked = dict(cases.permitted(session, session.get(Case, case.id), org.user("caseworker")))
+        assert "身份证件号码" in blocked[Trigger.SUBMIT_FOR_SIGNING]
         stored = session.get(Case, case.id)
-        assert (stored.state, stored.replied_on) == ("signing", None)
+        assert (stored.state, stored.replied_on) == ("drafting", None)
         assert session.exec(select(Letter)).all() == []
         # the refused letter consumed no number: the next one is still No. 1
         counters = session.execute(text("SELECT kind, value FROM counter")).all()
@@ -78,12 +91,13 @@ def test_a_reply_with_lint_errors_is_not_signed_and_nothing_is_written(org):
 
 def test_letter_numbers_run_per_agency_year_and_kind(org):
     first, second = _to_signing(org), _to_signing(org)
-    fire(org, first.id, "sign", "office_head", as_of=D(2026, 3, 11))
-    fire(org, second.id, "sign", "office_head", as_of=D(2026, 3, 11))
     with unit_of_work(org.engine) as session:
-        receipt = service.issue(
+        receipt, created = service.request_letter(
             session, first.id, "receipt", org.user("registrar"), as_of=D(2026, 3, 11)
         )
+        assert created
+    fire(org, first.id, "sign", "office_head", as_of=D(2026, 3, 11))
+    fire(org, second.id, "sign", "office_head", as_of=D(2026, 3, 11))
     numbers = sorted(letter.number for c in (first, second) for letter in _letters(org, c.id))
     assert numbers == [
         "某发改公开收〔2026〕1号",
@@ -102,7 +116,7 @@ def test_concurrent_issues_get_unique_consecutive_numbers(org):
         numbers = []
         for case in batch:
             with unit_of_work(org.engine) as session:
-                letter = service.issue(
+                letter, _ = service.request_letter(
                     session, case.id, "receipt", org.user("registrar"), as_of=D(2026, 3, 2)
                 )
                 numbers.append(letter.number)
@@ -199,9 +213,11 @@ def test_a_case_page_lists_its_letters_without_reading_their_files(org):
     from gkcase.services import cases
 
     case = _to_signing(org)
-    fire(org, case.id, "sign", "office_head", as_of=D(2026, 3, 11))
     with unit_of_work(org.engine) as session:
-        service.issue(session, case.id, "receipt", org.user("registrar"), as_of=D(2026, 3, 11))
+        service.request_letter(
+            session, case.id, "receipt", org.user("registrar"), as_of=D(2026, 3, 11)
+        )
+    fire(org, case.id, "sign", "office_head", as_of=D(2026, 3, 11))
     whole = {letter.id: letter for letter in _letters(org, case.id)}
     assert len(whole) == 2
 
