@@ -1202,11 +1202,18 @@ def _recompute(
     case.clock_status = view.status if state.is_open else "stopped"
 
 
-def clock_of(session: Session, case: Case, as_of: date | None = None):  # noqa: ANN201
-    """The case's reply deadline with its explanation (a Deadline), or None before receipt."""
+def clock_of(  # noqa: ANN201
+    session: Session,
+    case: Case,
+    as_of: date | None = None,
+    *,
+    events: list[tuple[str, dict[str, Any]]] | None = None,
+):
+    """The case's reply deadline with its explanation (a Deadline), or None before receipt;
+    from ``events`` when given (an act being fired: its own event is not stored yet)."""
     agency = agency_rules(session, case.agency_id)
     return clock_view(
-        fold(_event_pairs(session, case.id)),
+        fold(_event_pairs(session, case.id) if events is None else events),
         current_calendar(session),
         policy_of(agency),
         as_of or china_today(),

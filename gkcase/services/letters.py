@@ -149,12 +149,27 @@ def objecting_parties(session: Session, case: Any) -> list[Consultation]:
 # --- the context ------------------------------------------------------------------------------
 
 
+def _projected_due(
+    session: Session, case: Case, events: list[tuple[str, dict]], on: date
+) -> date | None:
+    """The reply due date if the running pause ended on ``on``: the working days still to count
+    (extensions included), counted from the next working day."""
+    from gkcase.services.calendar import current_calendar
+    from gkcase.services.cases import clock_of
+
+    view = clock_of(session, case, on, events=events)
+    if view is None or view.summary is None:
+        return None
+    return current_calendar(session).add_workdays(on, view.summary.remaining_workdays)
+
+
 def _notice(
     session: Session,
     case: Case,
     spec: LetterSpec,
     events: list[tuple[str, dict]],
     party: int | None = None,
+    on: date | None = None,
 ) -> tuple[dict, dict]:
     """The kind's own facts (``notice.*``) and the slots' defaults, from the case's events."""
     kind = spec.kind
@@ -179,7 +194,7 @@ def _notice(
             "workdays": p.get("workdays"),
             "approval": ctx.EXTENSION_APPROVAL,
             "approved_on": _date(p.get("approved_on")),
-            "new_due": case.projected_due if paused else case.reply_due,
+            "new_due": _projected_due(session, case, events, on) if paused else case.reply_due,
             "pause_note": ctx.EXTENSION_PAUSE_NOTE if paused else "",
         }
         return notice, {"reason": p.get("reason", "")}
@@ -258,7 +273,7 @@ def context_for(
     agency = session.get(Agency, case.agency_id)
     applicant = session.get(Applicant, case.applicant_id)
     events = _events(session, case) if events is None else events
-    notice, slot_defaults = _notice(session, case, spec, events, party)
+    notice, slot_defaults = _notice(session, case, spec, events, party, issued_on)
     draft = session.exec(
         select(LetterDraft).where(LetterDraft.case_id == case.id, LetterDraft.kind == spec.kind)
     ).first()
