@@ -171,6 +171,7 @@ class UserOut(BaseModel):
     roles: list[str]
     email: str
     active: bool
+    service_account: bool = False
     created_at: datetime
 
 
@@ -183,6 +184,7 @@ def _user_out(user: User) -> UserOut:
         roles=sorted(user.role_set),
         email=user.email,
         active=user.active,
+        service_account=user.service_account,
         created_at=user.created_at,
     )
 
@@ -206,6 +208,47 @@ def add_user(data: UserIn, session: SessionDep, admin: AdminUser) -> UserOut:
         roles=list(dict.fromkeys(data.roles)),
         password_hash=auth.hash_password(data.password),
         email=data.email.strip(),
+    )
+    return _user_out(user)
+
+
+class ServiceAccountIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "portal",
+                    "full_name": "门户网站在线申请（服务账户）",
+                    "roles": ["registrar"],
+                }
+            ]
+        },
+    )
+
+    username: str = Field(min_length=3, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
+    full_name: str = Field(
+        min_length=1, max_length=60, description="how the audit trail names the integration"
+    )
+    agency_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="default: the admin's own agency"
+    )
+    roles: list[Role] = Field(min_length=1, description="registrar and/or supervisor only")
+
+
+@router.post("/service-accounts", response_model=UserOut, status_code=201, summary="新增服务账户")
+def add_service_account(data: ServiceAccountIn, session: SessionDep, admin: AdminUser) -> UserOut:
+    """An integration's own account: no password, acting only through tokens, named as itself
+    in every event it causes."""
+    agency_id = data.agency_id if data.agency_id is not None else admin.agency_id
+    agency = agency_in_scope(session, admin, agency_id, "agency_id")
+    user = create_user(
+        session,
+        username=data.username.strip(),
+        full_name=data.full_name.strip(),
+        agency=agency,
+        roles=list(dict.fromkeys(data.roles)),
+        service_account=True,
     )
     return _user_out(user)
 
@@ -237,12 +280,16 @@ def deactivate_user(user_id: RowId, session: SessionDep, admin: AdminUser) -> Us
 class TokenIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"name": "门户网站在线申请", "user_id": 5}]},
+        json_schema_extra={"examples": [{"name": "门户网站在线申请", "user_id": 9}]},
     )
 
     name: str = Field(min_length=1, max_length=100)
     user_id: int | None = Field(
-        default=None, ge=1, le=MAX_ID, description="acts as this user; default: the admin"
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="a service account in the admin's scope; default: the admin. A token never "
+        "acts as another person (403 auth.permission_denied)",
     )
 
 

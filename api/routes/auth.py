@@ -84,3 +84,25 @@ def me(caller: CallerDep) -> Me:
         roles=sorted(user.role_set),
         csrf_token=caller.csrf_token,
     )
+
+
+class OwnTokenIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "统计脚本"}]}
+    )
+
+    name: str = Field(min_length=1, max_length=100, description="what it is for")
+
+
+class OwnToken(BaseModel):
+    id: int
+    name: str
+    token: str = Field(description="the bearer token: shown this once, never stored")
+
+
+@router.post("/tokens", response_model=OwnToken, status_code=201, summary="为自己创建API令牌")
+def own_token(data: OwnTokenIn, session: SessionDep, caller: CallerDep) -> OwnToken:
+    """A bearer token that acts as the caller, and only the caller (an admin revokes it)."""
+    user = caller.user
+    row, token = auth.issue_api_token(session, name=data.name.strip(), user=user, issued_by=user)
+    return OwnToken(id=row.id, name=row.name, token=token)

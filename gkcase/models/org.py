@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import false
 from sqlmodel import Field, SQLModel
 
 
@@ -48,6 +49,10 @@ class User(SQLModel, table=True):
     #: Work e-mail for the daily digest (gkcase/services/digest.py); empty: no digest is sent.
     email: str = Field(default="", max_length=120)
     active: bool = True
+    #: A service account (服务账户): an integration such as the portal's online form, acting as
+    #: itself in the audit trail. It cannot sign in with a password; only it may hold a token
+    #: that someone else (its agency's admin) created.
+    service_account: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime
 
     @property

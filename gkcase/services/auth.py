@@ -169,7 +169,17 @@ def from_api_token(session: Session, token: str) -> Caller:
 def issue_api_token(
     session: Session, *, name: str, user: User, issued_by: User
 ) -> tuple[ApiToken, str]:
-    """A new bearer token; the token itself is returned once and never stored."""
+    """A new bearer token for ``user``; the token itself is returned once and never stored.
+
+    A token belongs to the person who creates it, or to a service account (its agency's admin
+    creates that): no one can mint a token that acts as another person, whose name the audit
+    trail would then record for acts they never did."""
+    if user.id != issued_by.id and not user.service_account:
+        from gkcase.states.machine import PermissionDenied
+
+        raise PermissionDenied(
+            "令牌只能由本人创建，或发给服务账户；不能以他人身份办理", field="user_id"
+        )
     token = "gk_" + secrets.token_urlsafe(32)
     row = ApiToken(
         token_sha256=_sha(token),

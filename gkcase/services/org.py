@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, User
-from gkcase.states.machine import Role
+from gkcase.states.machine import SERVICE_ACCOUNT_ROLES, Role
 
 
 def create_agency(session: Session, *, parent: Agency | None = None, **fields: object) -> Agency:
@@ -37,7 +37,18 @@ def create_user(
     roles: Iterable[Role | str],
     password_hash: str = "",
     email: str = "",
+    service_account: bool = False,
 ) -> User:
+    """A member of staff, or a service account (服务账户: no password, only
+    ``SERVICE_ACCOUNT_ROLES``; it acts through tokens its admin creates, as itself)."""
+    if service_account:
+        password_hash = ""  # never signs in
+        for role in roles:
+            if role not in SERVICE_ACCOUNT_ROLES:
+                who = "、".join(
+                    r.label for r in sorted(SERVICE_ACCOUNT_ROLES, key=list(Role).index)
+                )
+                raise ValidationError(f"服务账户只能具有{who}角色", field="roles")
     role_values = []
     for role in roles:
         try:
@@ -55,6 +66,7 @@ def create_user(
         roles=",".join(role_values),
         password_hash=password_hash,
         email=email,
+        service_account=service_account,
         created_at=datetime.now(UTC),
     )
     session.add(user)

@@ -108,6 +108,11 @@ class Role(StrEnum):
         return _ROLE_LABELS[self]
 
 
+#: The roles a service account (an integration: the portal's online form registers applications,
+#: a statistics feed reads) may hold. Handling, reviewing, signing and administering are acts a
+#: person is accountable for, never a system.
+SERVICE_ACCOUNT_ROLES = frozenset({Role.REGISTRAR, Role.SUPERVISOR})
+
 _ROLE_LABELS = {
     Role.REGISTRAR: "登记员",
     Role.CASEWORKER: "承办人",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from api.deps import SESSION_COOKIE
+from gkcase.db import unit_of_work
 from tests.api.fixtures_more import PASSWORD, api, engine, log_in, org, refused, token_for  # noqa: F401
+from tests.services.helpers import register
 
 
 def test_login_me_and_logout(api):  # noqa: F811
@@ -55,6 +59,66 @@ def test_a_revoked_token_is_refused(api, org):  # noqa: F811
     assert api.delete(f"/api/admin/tokens/{issued['id']}", headers=admin).status_code == 200
     refused(api.get("/api/auth/me", headers=mine), 401, "auth.not_authenticated")
     refused(api.get("/api/auth/me", headers={"Authorization": "Bearer gk_nonsense"}), 401)
+
+
+def test_no_token_acts_as_another_person(api, org):  # noqa: F811
+    from gkcase.models import CaseEvent
+    from gkcase.services import cases as case_service
+
+    admin = token_for(org, "admin")
+    head = org.user("office_head")
+    body = refused(
+        api.post("/api/admin/tokens", json={"name": "签发", "user_id": head.id}, headers=admin),
+        403,
+        "auth.permission_denied",
+        "user_id",
+    )
+    assert "不能以他人身份办理" in body["message"]
+    assert all(t["user_id"] != head.id for t in api.get("/api/admin/tokens", headers=admin).json())
+    # the office head makes their own token; it acts as them and only them
+    mine = log_in(api, "office_head")
+    own = api.post("/api/auth/tokens", json={"name": "我的脚本"}, headers=mine)
+    assert own.status_code == 201, own.text
+    bearer = {"Authorization": f"Bearer {own.json()['token']}"}
+    assert api.get("/api/auth/me", headers=bearer).json()["username"] == "office_head"
+    # a service account acts as itself: the trail names the integration, not a person
+    portal = api.post(
+        "/api/admin/service-accounts",
+        json={"username": "portal", "full_name": "门户网站（服务账户）", "roles": ["registrar"]},
+        headers=admin,
+    )
+    assert portal.status_code == 201 and portal.json()["service_account"]
+    issued = api.post(
+        "/api/admin/tokens", json={"name": "门户", "user_id": portal.json()["id"]}, headers=admin
+    ).json()
+    robot = {"Authorization": f"Bearer {issued['token']}"}
+    case = register(org)
+    version = api.get(f"/api/cases/{case.id}", headers=robot).json()["version"]
+    receipt = api.post(
+        f"/api/cases/{case.id}/actions/issue_receipt",
+        json={"expected_version": version, "payload": {}},
+        headers=robot,
+    )
+    assert receipt.status_code == 200, receipt.text
+    assert receipt.json()["event"]["actor"] == "门户网站（服务账户）"
+    with unit_of_work(org.engine) as session:
+        last = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
+        ).first()
+        assert last.actor_id == portal.json()["id"]
+        assert case_service.verify(session, case.id).ok
+    # a service account cannot sign in with a password, nor hold an accountable role
+    refused(api.post("/api/auth/login", json={"username": "portal", "password": "x" * 8}), 401)
+    refused(
+        api.post(
+            "/api/admin/service-accounts",
+            json={"username": "signer", "full_name": "自动签发", "roles": ["office_head"]},
+            headers=admin,
+        ),
+        422,
+        "validation",
+        "roles",
+    )
 
 
 def test_login_is_throttled_after_five_failures(api):  # noqa: F811

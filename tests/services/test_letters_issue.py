@@ -16,8 +16,8 @@ from gkcase.errors import ValidationError
 from gkcase.letters.catalogue import CATALOGUE
 from gkcase.letters.render import TemplateProblem, builtin_source
 from gkcase.models import Case, Letter
-from gkcase.services import letters as service
 from gkcase.services import cases
+from gkcase.services import letters as service
 from gkcase.states.machine import GuardFailed, PermissionDenied, Trigger
 
 from .helpers import fire, register

@@ -472,19 +472,45 @@ def test_unmarking_a_day_without_a_mark_is_refused(web):
 def test_a_token_is_shown_once_works_and_can_be_revoked(web):
     admin = web.user("admin")
     registrar = web.org.user("registrar")
-    response = admin.post("/admin/tokens", {"name": "门户网站在线申请", "user_id": registrar.id})
+    # a person's token is their own: the admin cannot mint one that acts as the registrar
+    page = admin.get("/admin/tokens")
+    assert f'<option value="{registrar.id}"' not in page.text
+    response = admin.post("/admin/tokens", {"name": "冒名", "user_id": registrar.id})
+    assert response.status_code == 422
+    assert "不能以他人身份办理" in field_error(response.text, "user_id")
+    created = admin.post(
+        "/admin/service-accounts",
+        {"username": "portal", "full_name": "门户网站在线申请（服务账户）", "roles": ["registrar"]},
+    )
+    assert created.status_code == 303
+    assert "已新增服务账户「门户网站在线申请（服务账户）」" in admin.get("/admin/tokens").text
+    portal = next(u for u in admin.get("/api/admin/users").json() if u["username"] == "portal")
+    assert portal["service_account"] and portal["roles"] == ["registrar"]
+    response = admin.post("/admin/tokens", {"name": "门户网站在线申请", "user_id": portal["id"]})
     assert response.status_code == 200
     token = re.search(r'<code class="token" id="issued-token">([^<]+)</code>', response.text)[1]
     me = web.anonymous.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.status_code == 200 and me.json()["username"] == "registrar"
+    assert me.status_code == 200 and me.json()["username"] == "portal"
     page = admin.get("/admin/tokens")
     assert "门户网站在线申请" in page.text and token not in page.text
-    token_id = admin.get("/api/admin/tokens").json()[0]["id"]
+    token_id = admin.get("/api/admin/tokens").json()[-1]["id"]
     revoked = admin.post(f"/admin/tokens/{token_id}/revoke")
     assert revoked.status_code == 303
     assert "已吊销令牌「门户网站在线申请」" in admin.get("/admin/tokens").text
     gone = web.anonymous.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert gone.status_code == 401
+
+
+def test_a_service_account_holds_no_accountable_role(web):
+    admin = web.user("admin")
+    response = admin.post(
+        "/admin/service-accounts",
+        {"username": "robot", "full_name": "自动签发", "roles": ["office_head"]},
+    )
+    assert response.status_code == 422
+    assert field_error(response.text, "roles") == "服务账户只能具有登记员、督查人员角色"
+    assert 'value="自动签发"' in response.text
+    assert all(u["username"] != "robot" for u in admin.get("/api/admin/users").json())
 
 
 def test_a_token_for_a_sibling_agencys_user_is_refused(web):

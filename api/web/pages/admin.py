@@ -42,7 +42,7 @@ from gkcase.models import Agency, User
 from gkcase.services import letters as letters_service
 from gkcase.services.calendar import load_notice, mark_day, unmark_day
 from gkcase.services.org import create_agency
-from gkcase.states.machine import Role
+from gkcase.states.machine import SERVICE_ACCOUNT_ROLES, Role
 
 router = APIRouter(prefix="/admin")
 
@@ -542,6 +542,8 @@ def _tokens_page(
     issued: str = "",
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    service_values: dict[str, Any] | None = None,
+    service_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     admin = viewer.user
@@ -556,7 +558,17 @@ def _tokens_page(
         title="API令牌",
         tokens=tokens,
         holders=holders,
-        user_options=[(str(u.id), f"{u.username}（{u.full_name}）") for u in users if u.active],
+        # a token is the admin's own or a service account's: never another person's
+        user_options=[
+            (str(u.id), f"{u.username}（{u.full_name}）{'（本人）' if u.id == admin.id else ''}")
+            for u in users
+            if u.active and (u.id == admin.id or u.service_account)
+        ],
+        service_values=service_values or {},
+        service_errors=service_errors or {},
+        role_options=[
+            (r.value, r.label) for r in sorted(SERVICE_ACCOUNT_ROLES, key=list(Role).index)
+        ],
         issued=issued,
         values=values if values is not None else {"user_id": str(admin.id)},
         errors=errors or {},
@@ -596,6 +608,33 @@ async def issue_token(request: Request, viewer: ViewerDep) -> Response:
         return _tokens_page(request, viewer, values=values, errors=errors_of(exc), status_code=422)
     # shown on this response only: the token is never stored, so no redirect can show it again
     return _tokens_page(request, viewer, issued=issued.token)
+
+
+@router.post("/service-accounts")
+async def add_service_account(request: Request, viewer: ViewerDep) -> Response:
+    admin = _admin(viewer)
+    form = await read_form(request, viewer)
+    values = form_values(form)
+    checked, errors = _checked(
+        admin_api.ServiceAccountIn,
+        {
+            "username": str(form.get("username", "")).strip(),
+            "full_name": str(form.get("full_name", "")).strip(),
+            "roles": [str(r) for r in form.getlist("roles")],
+        },
+    )
+    if checked is None:
+        return _tokens_page(
+            request, viewer, service_values=values, service_errors=errors, status_code=422
+        )
+    try:
+        with unit_of_work(engine_of(request)) as session:
+            account = admin_api.add_service_account(checked, session, admin)
+    except GkcaseError as exc:
+        return _tokens_page(
+            request, viewer, service_values=values, service_errors=errors_of(exc), status_code=422
+        )
+    return redirect("/admin/tokens", f"已新增服务账户「{account.full_name}」")
 
 
 @router.post("/tokens/{token_id}/revoke")

@@ -1,0 +1,49 @@
+"""Service accounts, and no token acting as another person (issue #17).
+
+``app_user.service_account`` marks an integration's account (the portal's online form): it acts
+as itself in the audit trail. A token an admin minted for another person let the admin act as
+that person, with the trail naming the person; such tokens are revoked here. A token belongs to
+the person who created it, or to a service account.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-07 21:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("app_user") as batch:
+        batch.add_column(
+            sa.Column("service_account", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    token = sa.table(
+        "api_token",
+        sa.column("user_id", sa.Integer),
+        sa.column("created_by", sa.Integer),
+        sa.column("revoked_at", sa.DateTime(timezone=True)),
+    )
+    op.execute(
+        token.update()
+        .where(token.c.revoked_at.is_(None))
+        .where(token.c.created_by.is_not(None))
+        .where(token.c.created_by != token.c.user_id)
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("app_user") as batch:
+        batch.drop_column("service_account")
