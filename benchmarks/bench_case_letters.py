@@ -47,11 +47,15 @@ SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 def conclude(engine, ids: list[int]) -> dict[str, User]:
-    """Each case of ``ids`` through load.py's lifecycle, and its receipt notice issued."""
+    """Each case of ``ids`` with its receipt issued, then through load.py's lifecycle."""
     with read_session(engine) as session:
         staff = {u.username: u for u in session.exec(select(User))}
         session.expunge_all()
     for case_id in ids:
+        with unit_of_work(engine) as session:  # the receipt is its own act: while still open
+            letters.request_letter(
+                session, case_id, "receipt", staff["registrar"], as_of=date(2026, 3, 3)
+            )
         with read_session(engine) as session:
             version = session.execute(
                 text("SELECT version FROM gk_case WHERE id = :id"), {"id": case_id}
@@ -63,8 +67,6 @@ def conclude(engine, ids: list[int]) -> dict[str, User]:
                     as_of=date.fromisoformat(on),
                 )  # fmt: skip
                 version = fired.case.version
-        with unit_of_work(engine) as session:
-            letters.issue(session, case_id, "receipt", staff["registrar"], as_of=date(2026, 3, 3))
     return staff
 
 

@@ -63,6 +63,7 @@ from gkcase.models import (
     Remedy,
     User,
 )
+from gkcase.models.org import DEFAULT_LEGAL_REVIEW
 from gkcase.services import cases as svc
 from gkcase.services.calendar import current_calendar
 from gkcase.states.machine import OPEN_STATES
@@ -311,6 +312,7 @@ def build_org(rng: random.Random, created: datetime) -> Org:
             "consultation_pause_from": "dispatch",
             "correction_period_workdays": 10,
             "at_risk_workdays": 3,
+            "legal_review_outcomes": DEFAULT_LEGAL_REVIEW,
         }
         org.agencies.append(row)
         roles = list(STAFF) + (
@@ -329,6 +331,7 @@ def build_org(rng: random.Random, created: datetime) -> Org:
                 "password_hash": "",
                 "email": "",
                 "active": True,
+                "service_account": False,
                 "created_at": created,
             }
             org.users.append(user)
@@ -589,7 +592,10 @@ class Generator:
 
 
 _RULES = SimpleNamespace(
-    fee_window_pauses_clock=True, consultation_pause_from="dispatch", correction_period_workdays=10
+    fee_window_pauses_clock=True,
+    consultation_pause_from="dispatch",
+    correction_period_workdays=10,
+    legal_review_outcomes=DEFAULT_LEGAL_REVIEW,
 )
 
 

@@ -142,7 +142,7 @@ def seed(url: str, cases: int) -> tuple[dict[str, str], list[int]]:
             for role in ("registrar", "caseworker", "office_head")
         }
         tokens = {
-            role: auth.issue_api_token(session, name="load", user=user, issued_by=admin)[1]
+            role: auth.issue_api_token(session, name="load", user=user, issued_by=user)[1]
             for role, user in users.items()
         }
     rng = random.Random(2026)

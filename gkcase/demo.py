@@ -45,7 +45,14 @@ from gkcase.services.auth import hash_password
 from gkcase.services.calendar import current_calendar
 from gkcase.services.org import create_agency, create_user
 from gkcase.states.machine import Role, State, Trigger
-from gkcase.states.outcomes import Outcome, OutcomeGroup, WithholdingGround, spec
+from gkcase.states.outcomes import (
+    LEGAL_REVIEW_DEFAULT,
+    Outcome,
+    OutcomeGroup,
+    WithholdingGround,
+    over_objection,
+    spec,
+)
 
 FIRST_DAY = date(2025, 1, 2)  # the demo's first working day of applications
 COVERAGE_CASES = 46  # the fixed list that reaches every state and outcome (≤ 60)
@@ -876,7 +883,8 @@ OPEN_WEIGHTS: Mapping[State, float] = {
     State.SIGNING: 1,
 }
 _UNCONFIRMED_CHANNELS = (Channel.ORDINARY_LETTER, Channel.INTERNET, Channel.FAX)
-_LEGAL_REVIEW = frozenset(o for o in Outcome if spec(o).legal_review_required)
+#: The demo agencies keep gkcase's default legal review list (docs/policies.md).
+_LEGAL_REVIEW = LEGAL_REVIEW_DEFAULT
 _AT_REVIEW = svc.DECIDABLE_AT_REVIEW
 
 
@@ -1494,6 +1502,7 @@ def _fee_payload(run: _Run, transit: int) -> dict[str, Any]:
         "quantity": 12 + run.case.id % 9 if per_item else 80 + (run.case.id * 37) % 300,
         "sent_on": run.calendar.add_workdays(run.day, -transit) if transit else run.day,
         "received_on": run.day,
+        "payment_method": "按缴款通知书所列账户转账，或到本机关政务服务窗口缴纳",
     }
 
 
@@ -1586,6 +1595,10 @@ def _fields(run: _Run, outcome: Outcome) -> dict[str, Any]:
     elif outcome is Outcome.CONFIRM_OR_REISSUE:
         fields["reasons"] = (
             "申请人要求本机关对已获取的政府信息予以确认或者重新出具，不属于《条例》规定的政府信息公开申请"
+        )
+    if over_objection(outcome, fields, run.spec.has("consult_third:object")):  # Art 32, Art 15
+        fields["public_interest"] = (
+            "所涉信息反映财政资金的使用情况，与公众利益密切相关，不公开可能对公共利益造成重大影响"
         )
     return fields
 

@@ -15,9 +15,11 @@ from gkcase.letters.catalogue import CATALOGUE, letter_spec
 from gkcase.models import Agency, ApiToken, User, UserSession
 from gkcase.services import auth
 from gkcase.services import letters as letters_service
+from gkcase.services import org as org_service
 from gkcase.services.cases import NotFound
 from gkcase.services.org import create_agency, create_user
 from gkcase.states.machine import Role
+from gkcase.states.outcomes import Outcome, legal_review_outcomes
 from gkcase.states.payloads import MAX_ID
 
 router = ApiRouter(prefix="/api/admin", tags=["admin"])
@@ -104,10 +106,35 @@ class AgencyOut(BaseModel):
     postcode: str
     phone: str
     email: str
+    legal_review_outcomes: list[str] = Field(
+        description="法制审核范围: outcomes whose reply goes to legal review (docs/policies.md)"
+    )
 
 
 def _agency_out(agency: Agency) -> AgencyOut:
-    return AgencyOut.model_validate(agency, from_attributes=True)
+    reviewed = legal_review_outcomes(agency.legal_review_outcomes)
+    return AgencyOut.model_validate(
+        {
+            **agency.model_dump(),
+            "legal_review_outcomes": [o.value for o in Outcome if o in reviewed],
+        }
+    )
+
+
+class LegalReviewIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"outcomes": ["partially_disclosed", "withheld_state_secret", "not_exist"]}
+            ]
+        },
+    )
+
+    outcomes: list[str] = Field(
+        max_length=40,
+        description="the whole list; it must keep every 不予公开 and 部分公开 outcome (422 otherwise)",
+    )
 
 
 @router.get("/agencies", response_model=list[AgencyOut], summary="本机关及下级机关")
@@ -126,6 +153,18 @@ def add_agency(data: AgencyIn, session: SessionDep, admin: AdminUser) -> AgencyO
     fields = data.model_dump(exclude={"parent_id"})
     fields["code"] = fields["code"].strip().upper()
     return _agency_out(create_agency(session, parent=parent, **fields))
+
+
+@router.put(
+    "/agencies/{agency_id}/legal-review",
+    response_model=AgencyOut,
+    summary="设置法制审核范围（不能少于法定最低范围）",
+)
+def set_legal_review(
+    agency_id: RowId, data: LegalReviewIn, session: SessionDep, admin: AdminUser
+) -> AgencyOut:
+    agency = agency_in_scope(session, admin, agency_id, "agency_id")
+    return _agency_out(org_service.set_legal_review(session, agency, data.outcomes))
 
 
 # --- users --------------------------------------------------------------------------------------

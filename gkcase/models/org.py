@@ -7,6 +7,12 @@ from datetime import datetime
 from sqlalchemy import false
 from sqlmodel import Field, SQLModel
 
+from gkcase.states.outcomes import LEGAL_REVIEW_DEFAULT, Outcome
+
+DEFAULT_LEGAL_REVIEW = ",".join(
+    o.value for o in sorted(LEGAL_REVIEW_DEFAULT, key=list(Outcome).index)
+)
+
 
 class Agency(SQLModel, table=True):
     """An administrative organ that answers disclosure applications (Art 27), with its office."""
@@ -33,6 +39,13 @@ class Agency(SQLModel, table=True):
     consultation_pause_from: str = Field(default="dispatch", max_length=10)
     correction_period_workdays: int = 10
     at_risk_workdays: int = 3
+    #: 法制审核: the outcomes whose reply goes to legal review (comma-separated Outcome values),
+    #: never fewer than the law's floor (outcomes.LEGAL_REVIEW_MINIMUM; docs/policies.md).
+    legal_review_outcomes: str = Field(
+        default=DEFAULT_LEGAL_REVIEW,
+        max_length=600,
+        sa_column_kwargs={"server_default": DEFAULT_LEGAL_REVIEW},
+    )
 
 
 class User(SQLModel, table=True):

@@ -55,7 +55,14 @@ from gkcase.models.letter import LETTER_LISTED
 from gkcase.services.calendar import CALENDAR_REVISION, current_calendar
 from gkcase.states import machine, payloads
 from gkcase.states.machine import CaseFacts, Role, State, Trigger
-from gkcase.states.outcomes import OUTCOMES, Outcome, discloses, spec, validate_decision
+from gkcase.states.outcomes import (
+    OUTCOMES,
+    Outcome,
+    legal_review_outcomes,
+    over_objection,
+    spec,
+    validate_decision,
+)
 from gkcase.states.timeline import Timeline, clock_view, fold
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -603,12 +610,14 @@ def _facts(
     legal_review_required = False
     letter_problem = None
     if case.outcome:
-        outcome_spec = spec(case.outcome)
-        over_objection = discloses(case.outcome) and bool(objections(session, case.id))
         # Art 32: disclosure over an objection is always reviewed, like every refusal
-        legal_review_required = outcome_spec.legal_review_required or over_objection
+        objected = bool(timeline.consultations) and bool(objections(session, case.id))
+        reviewed = legal_review_outcomes(agency.legal_review_outcomes)
+        legal_review_required = Outcome(case.outcome) in reviewed or over_objection(
+            case.outcome, decision, objected
+        )
         try:
-            validate_decision(case.outcome, decision, over_objection=over_objection)
+            validate_decision(case.outcome, decision, objected=objected)
         except ValidationError as exc:
             problem = f"答复决定不完整：{exc}"
         if with_letter and problem is None and State(case.state) in _DECIDED_STATES:
@@ -694,6 +703,7 @@ class AgencyRules:
     fee_window_pauses_clock: bool
     consultation_pause_from: str
     correction_period_workdays: int
+    legal_review_outcomes: str  # the agency's 法制审核 list (outcomes.legal_review_outcomes)
 
 
 _AGENCY = Agency.__table__.c
@@ -704,6 +714,7 @@ _RULES_COLUMNS = (
     _AGENCY.fee_window_pauses_clock,
     _AGENCY.consultation_pause_from,
     _AGENCY.correction_period_workdays,
+    _AGENCY.legal_review_outcomes,
     CALENDAR_REVISION.scalar_subquery(),
 )
 _AGENCY_RULES = select(*_RULES_COLUMNS).where(_AGENCY.id == bindparam("agency_id"))
@@ -720,7 +731,7 @@ def _rules_and_calendar(
     row = session.connection().execute(_AGENCY_RULES, {"agency_id": agency_id}).first()
     if row is None:
         return None, current_calendar(session)
-    return AgencyRules(*row[:5]), current_calendar(session, revision=row[5] or 0)
+    return AgencyRules(*row[:6]), current_calendar(session, revision=row[6] or 0)
 
 
 # --- effects: what each trigger does besides moving the state ---------------------------------
@@ -808,8 +819,8 @@ def _decide(ctx: _Context, p: payloads.Decision, *, at_review: bool) -> tuple[di
         raise ValidationError("「补正后申请内容仍不明确」须先经补正", field="outcome")
     # A draft cannot be redone once in drafting (no transition leaves it but submission), so an
     # incomplete one is refused now, naming what is missing, rather than stranding the case.
-    over_objection = discloses(p.outcome) and bool(objections(ctx.session, ctx.case.id))
-    validate_decision(p.outcome, p.fields, over_objection=over_objection)
+    objected = bool(objections(ctx.session, ctx.case.id))
+    validate_decision(p.outcome, p.fields, objected=objected)
     ctx.case.outcome = p.outcome.value
     ctx.case.decision = _json(p.fields)
     ctx.case.draft_version += 1
@@ -1547,8 +1558,8 @@ def case_page(session: Session, case_id: int, actor: User, as_of: date | None = 
     case, applicant = row[0], row[1]
     if case.agency_id not in _visible_agencies(session, actor, write=False):
         raise NotFound("案件不存在", field="case_id")
-    agency = AgencyRules(*row[2:7])
-    cal = current_calendar(session, revision=row[7] or 0)
+    agency = AgencyRules(*row[2:8])
+    cal = current_calendar(session, revision=row[8] or 0)
     connection = session.connection()
     events = list(connection.execute(_EVENT_ROWS, {"case_id": case.id}))
     pairs = [(e.trigger, json.loads(e.payload)) for e in events]

@@ -41,7 +41,7 @@ from gkcase.models import (
 from gkcase.models.letter import LETTER_LISTED
 from gkcase.services.cases import NotFound, get_case, next_number, objections
 from gkcase.states.machine import REPLY, RULES, SAME_KIND, Role, Trigger
-from gkcase.states.outcomes import OUTCOMES, Outcome, discloses
+from gkcase.states.outcomes import OUTCOMES, Outcome, over_objection
 
 
 class LetterNotReady(GkcaseError):
@@ -140,10 +140,12 @@ def _consultations(session: Session, case: Case) -> list[Consultation]:
 
 def objecting_parties(session: Session, case: Any) -> list[Consultation]:
     """Art 32: the consulted third parties that objected, when the drafted decision discloses
-    (予以公开, 部分公开) over their objection — each is owed a 决定公开告知书."""
-    if not case.outcome or not discloses(case.outcome):
+    over their objection (outcomes.over_objection) — each is owed a 决定公开告知书."""
+    if not case.outcome:
         return []
-    return objections(session, case.id)
+    parties = objections(session, case.id)
+    decision = json.loads(case.decision or "{}")
+    return parties if over_objection(case.outcome, decision, bool(parties)) else []
 
 
 # --- the context ------------------------------------------------------------------------------

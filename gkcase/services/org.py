@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, User
 from gkcase.states.machine import SERVICE_ACCOUNT_ROLES, Role
+from gkcase.states.outcomes import legal_review_policy
 
 
 def create_agency(session: Session, *, parent: Agency | None = None, **fields: object) -> Agency:
@@ -72,3 +73,12 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def set_legal_review(session: Session, agency: Agency, outcomes: Iterable[str]) -> Agency:
+    """法制审核范围: the outcomes whose reply this agency sends to legal review. Refused if it
+    leaves out any of the law's floor (every 不予公开 and 部分公开 reply)."""
+    agency.legal_review_outcomes = legal_review_policy(outcomes)
+    session.add(agency)
+    session.flush()
+    return agency

@@ -22,7 +22,7 @@ Rows are tied to articles by legal-reference §6.3, an inference from matching w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -650,6 +650,53 @@ _SPECS = (
 OUTCOMES: Mapping[Outcome, OutcomeSpec] = MappingProxyType({s.outcome: s for s in _SPECS})
 
 
+#: 法制审核 — the law's floor: every 不予公开 and 部分公开 reply (the reviewed ``legal_review_required``
+#: outcomes), and, case by case, any disclosure over a third party's objection (over_objection).
+LEGAL_REVIEW_MINIMUM = frozenset(o for o, s in OUTCOMES.items() if s.legal_review_required)
+#: The engine sets these itself (a lapse, a withdrawal): no draft, so nothing to review.
+_ENGINE_SET = frozenset(
+    {Outcome.CLOSED_NO_CORRECTION, Outcome.CLOSED_FEE_UNPAID, Outcome.CLOSED_OTHER}
+)
+#: Outcomes an agency may add to the floor.
+LEGAL_REVIEW_CHOICES = frozenset(OUTCOMES) - _ENGINE_SET
+#: gkcase's default above the floor (docs/policies.md): the replies most often litigated —
+#: 信息不存在 (Art 36(四)), 不属于本机关 (Art 36(五)) and every 不予处理 (Art 35, 36(六), 39).
+LEGAL_REVIEW_DEFAULT = LEGAL_REVIEW_MINIMUM | {
+    o
+    for o in LEGAL_REVIEW_CHOICES
+    if o in (Outcome.NOT_EXIST, Outcome.NOT_THIS_AGENCY)
+    or OUTCOMES[o].group is OutcomeGroup.NOT_PROCESSED
+}
+
+
+def legal_review_outcomes(policy: str | Iterable[str]) -> frozenset[Outcome]:
+    """The outcomes an agency's policy sends to legal review: its stored list (comma-separated
+    values) and always the floor; a value no longer known is ignored."""
+    values = policy.split(",") if isinstance(policy, str) else policy
+    chosen = {Outcome(v) for v in values if v in Outcome._value2member_map_}
+    return LEGAL_REVIEW_MINIMUM | (chosen & LEGAL_REVIEW_CHOICES)
+
+
+def legal_review_policy(values: Iterable[str]) -> str:
+    """An agency's legal review list as stored, after checking it: the floor cannot be left out
+    (an admin widens the review, never narrows it below the law's minimum)."""
+    chosen = set()
+    for value in values:
+        if value not in Outcome._value2member_map_ or Outcome(value) not in LEGAL_REVIEW_CHOICES:
+            raise ValidationError(
+                f"没有“{value}”这一可审核的办理结果", field="legal_review_outcomes"
+            )
+        chosen.add(Outcome(value))
+    missing = LEGAL_REVIEW_MINIMUM - chosen
+    if missing:
+        names = "、".join(OUTCOMES[o].label for o in sorted(missing, key=list(Outcome).index))
+        raise ValidationError(
+            f"不予公开、部分公开的答复必须经法制审核，不能取消：{names}",
+            field="legal_review_outcomes",
+        )
+    return ",".join(o.value for o in sorted(chosen, key=list(Outcome).index))
+
+
 def spec(outcome: Outcome | str) -> OutcomeSpec:
     """The spec of an outcome (or of its stored value)."""
     return OUTCOMES[_outcome(outcome)]
@@ -695,14 +742,28 @@ def remedy_for(outcome: Outcome | str, decided_on: date) -> RemedyKind:
 # --- validating a decision --------------------------------------------------------------------
 
 
-def discloses(outcome: Outcome | str) -> bool:
-    """Whether the decision discloses information requested (予以公开, 部分公开): the decisions
-    that can disclose what a consulted third party objected to (Art 32)."""
-    return _outcome(outcome) in (Outcome.DISCLOSED, Outcome.PARTIAL)
+def over_objection(outcome: Outcome | str, fields: Mapping[str, object], objected: bool) -> bool:
+    """Whether the decision discloses information a consulted third party objected to (Art 32):
+    予以公开 after an objection; 部分公开 too, unless the withheld parts include the third party's
+    (a ground of Art 15/32, ``WithholdingGround.THIRD_PARTY``). Such a decision needs the
+    public-interest finding, legal review, and a 决定公开告知书 to each objecting party."""
+    if not objected:
+        return False
+    outcome = _outcome(outcome)
+    if outcome is Outcome.DISCLOSED:
+        return True
+    if outcome is not Outcome.PARTIAL:
+        return False
+    grounds = fields.get(DecisionField.GROUNDS) if isinstance(fields, Mapping) else None
+    entries = grounds if isinstance(grounds, Sequence) and not isinstance(grounds, str) else ()
+    return not any(
+        isinstance(g, Mapping) and g.get("ground") == WithholdingGround.THIRD_PARTY.value
+        for g in entries
+    )
 
 
 def validate_decision(
-    outcome: Outcome | str, fields: Mapping[str, object], *, over_objection: bool = False
+    outcome: Outcome | str, fields: Mapping[str, object], *, objected: bool = False
 ) -> None:
     """Refuse a decision that lacks what its reply must state.
 
@@ -726,7 +787,7 @@ def validate_decision(
     # Art 32, Art 15: disclosure over a third party's reasonable objection only on a finding
     # that withholding would seriously affect the public interest, with its reasons.
     finding = fields.get(DecisionField.PUBLIC_INTEREST)
-    if over_objection and discloses(outcome_spec.outcome) and not _present(finding):
+    if over_objection(outcome_spec.outcome, fields, objected) and not _present(finding):
         raise ValidationError(
             "第三方不同意公开，决定公开须认定不公开可能对公共利益造成重大影响并说明理由",
             field=DecisionField.PUBLIC_INTEREST.value,

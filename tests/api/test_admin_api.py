@@ -116,15 +116,19 @@ def test_users_created_with_roles_and_password_then_deactivated(api, org):  # no
 
 def test_tokens_issued_once_listed_and_revoked(api, org):  # noqa: F811
     admin = token_for(org, "admin")
-    worker_id = org.user("caseworker").id
+    portal = api.post(
+        "/api/admin/service-accounts",
+        json={"username": "portal", "full_name": "门户网站（服务账户）", "roles": ["registrar"]},
+        headers=admin,
+    ).json()
     issued = api.post(
-        "/api/admin/tokens", json={"name": "门户", "user_id": worker_id}, headers=admin
+        "/api/admin/tokens", json={"name": "门户", "user_id": portal["id"]}, headers=admin
     )
     assert issued.status_code == 201
     token = issued.json()["token"]
     assert token.startswith("gk_")
     as_worker = {"Authorization": f"Bearer {token}"}
-    assert api.get("/api/auth/me", headers=as_worker).json()["username"] == "caseworker"
+    assert api.get("/api/auth/me", headers=as_worker).json()["username"] == "portal"
     listed = api.get("/api/admin/tokens", headers=admin).json()
     assert any(t["id"] == issued.json()["id"] for t in listed)
     assert all("token" not in t for t in listed)

@@ -171,6 +171,7 @@ def _three_cases(client, org):
     )
     fee = {
         "basis": "per_page",
+        "payment_method": "到本机关财务室缴纳",
         "quantity": 50,
         "sent_on": "2026-01-14",
         "received_on": "2026-01-14",
@@ -636,6 +637,7 @@ EXTREME_PAYLOADS = [
     },
     {
         "basis": "per_page",
+        "payment_method": "到本机关财务室缴纳",
         "quantity": 100_000,
         "sent_on": "2000-01-01",
         "received_on": "2000-01-01",

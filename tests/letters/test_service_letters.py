@@ -125,8 +125,14 @@ def test_a_case_with_correction_consultation_extension_and_fee(org):  # noqa: F8
         "outcome": "partially_disclosed",
         "fields": {
             "access_method": "邮寄纸质件",
-            "grounds": [{"ground": "third_party", "part": "第3页报价", "reasons": "涉及商业秘密"}],
-            # the third party objected: disclosing the rest needs the public-interest finding
+            "grounds": [
+                {
+                    "ground": "internal_affairs",
+                    "part": "第5页内部审批意见",
+                    "reasons": "属于内部事务",
+                }
+            ],
+            # the third party objected to what is disclosed: the public-interest finding
             "public_interest": "涉及财政资金使用，不公开可能对公共利益造成重大影响",
             "disclosed_content": "合同第3页单价",
         },

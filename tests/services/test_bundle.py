@@ -72,8 +72,10 @@ def pdf_support():
 
 
 def _issue(org, case_id, kind, role, on):
+    """The case's letter of ``kind``: a notice its act issued, or the receipt issued now."""
     with unit_of_work(org.engine) as session:
-        return letter_service.issue(session, case_id, kind, org.user(role), as_of=on).id
+        letter, _ = letter_service.request_letter(session, case_id, kind, org.user(role), as_of=on)
+        return letter.id
 
 
 def walked_case(org):

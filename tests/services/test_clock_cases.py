@@ -395,7 +395,13 @@ def test_no_extension_after_the_due_date(org):
 
 # --- fees (109号) ----------------------------------------------------------------------------------
 
-FEE = {"basis": "per_page", "quantity": 50, "sent_on": "2026-03-04", "received_on": "2026-03-06"}
+FEE = {
+    "basis": "per_page",
+    "payment_method": "到本机关财务室缴纳",
+    "quantity": 50,
+    "sent_on": "2026-03-04",
+    "received_on": "2026-03-06",
+}
 
 
 def test_the_fee_window_runs_from_the_day_after_the_notice_is_received(org):
@@ -744,13 +750,29 @@ BAD = [
         {"kind": "third_party", "party_name": "", "matters": "y"},
         "party_name",
     ),
-    ("issue_fee_notice", "caseworker", {"basis": "per_page", "quantity": 30}, "quantity"),
-    ("issue_fee_notice", "caseworker", {"basis": "per_item", "quantity": 0}, "quantity"),
+    (
+        "issue_fee_notice",
+        "caseworker",
+        {"basis": "per_page", "payment_method": "到本机关财务室缴纳", "quantity": 30},
+        "quantity",
+    ),
+    (
+        "issue_fee_notice",
+        "caseworker",
+        {"basis": "per_item", "payment_method": "到本机关财务室缴纳", "quantity": 0},
+        "quantity",
+    ),
     ("issue_fee_notice", "caseworker", {"basis": "both", "quantity": 50}, "basis"),
     (
         "issue_fee_notice",
         "caseworker",
-        {"basis": "per_page", "quantity": 50, "sent_on": "2026-03-05", "received_on": "2026-03-04"},
+        {
+            "basis": "per_page",
+            "payment_method": "到本机关财务室缴纳",
+            "quantity": 50,
+            "sent_on": "2026-03-05",
+            "received_on": "2026-03-04",
+        },
         "received_on",
     ),
     ("request_reasons", "caseworker", {"matters": "   "}, "matters"),

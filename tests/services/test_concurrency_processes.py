@@ -103,7 +103,9 @@ def _issue_job(engine, case_ids, user_id):
     actor = _user(engine, user_id)
     for case_id in case_ids:
         with unit_of_work(engine) as session:
-            letter = letters.issue(session, case_id, "receipt", actor, as_of=date(2026, 3, 3))
+            letter, _ = letters.request_letter(
+                session, case_id, "receipt", actor, as_of=date(2026, 3, 3)
+            )
         yield ("issued", letter.number)
 
 

@@ -144,7 +144,7 @@ def decide_at_review(flow, outcome, fields, *, on):
         "caseworker",
         on=on,
         error=GuardFailed,
-        reason="该答复类型无须法制审核",
+        reason="该答复无须法制审核",
     )
     flow.step("submit_for_signing", "caseworker", on=on, to="signing")
 
@@ -163,7 +163,7 @@ def refusal_review(flow, outcome, fields, *, on, approve_on):
         "caseworker",
         on=on,
         error=GuardFailed,
-        reason="不予公开或部分公开的答复须先经法制审核",
+        reason="该答复须先经法制审核",
     )
     flow.step("submit_for_legal_review", "caseworker", on=on, to="legal_review")
     flow.refused("sign", "office_head", on=on, error=IllegalTransition, reason="法制审核中")
@@ -213,6 +213,7 @@ def test_disclosed_after_a_fee_is_paid(org):
     # out: Mar 20 (1), 23–27 (6), 30, 31 (8), Apr 1–3 (11), [清明], 7–10 (15), 13, 14, 15 (18).
     notice = {
         "basis": "per_page",
+        "payment_method": "到本机关财务室缴纳",
         "quantity": 50,
         "sent_on": "2026-02-12",
         "received_on": "2026-02-13",
@@ -879,7 +880,13 @@ def test_closed_when_the_fee_is_not_paid(org):
     stored = flow.step(
         "issue_fee_notice",
         "caseworker",
-        {"basis": "per_item", "quantity": 15, "sent_on": "2026-07-08", "received_on": "2026-07-09"},
+        {
+            "basis": "per_item",
+            "payment_method": "到本机关财务室缴纳",
+            "quantity": 15,
+            "sent_on": "2026-07-08",
+            "received_on": "2026-07-09",
+        },
         on=D(2026, 7, 9),
         to="awaiting_fee",
         due=None,

@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from sqlmodel import select
 
 from api.web import forms
 from gkcase.db import read_session, unit_of_work
@@ -340,6 +341,7 @@ def test_a_supervisor_reads_the_case_but_gets_no_forms(web):
     assert "/actions/" not in page.text and 'class="action"' not in page.text
     letter = web.user("supervisor").get(f"/cases/{case_id}/letters/receipt")
     assert letter.status_code == 200 and "/issue" not in letter.text and "/slots" not in letter.text
+    assert "暂不能" not in letter.text  # nothing is offered to a role that has no part in it
 
 
 # --- the legal review round trip -----------------------------------------------------------
@@ -395,67 +397,115 @@ def test_draft_legal_review_return_and_fix_through_the_forms(web):
 # --- letters -------------------------------------------------------------------------------
 
 
-def test_the_letter_page_previews_saves_slots_and_issues(web):
+def test_the_receipt_is_issued_from_its_page_once_however_often_it_is_clicked(web):
     case_id = reviewing(web.org)
-    fire(
-        web.org,
-        case_id,
-        "request_correction",
-        "caseworker",
-        {"items": ["所需文件的年份"], "guidance": "请写明文件名称"},
-    )
-    user = web.user("caseworker")
+    user = web.user("registrar")
     case_page = user.get(f"/cases/{case_id}").text
-    assert f'href="/cases/{case_id}/letters/correction_notice"' in case_page
-    page = user.get(f"/cases/{case_id}/letters/correction_notice")
+    assert f'href="/cases/{case_id}/letters/receipt"' in case_page
+    page = user.get(f"/cases/{case_id}/letters/receipt")
     assert page.status_code == 200
     assert (
-        f'<iframe class="letter" title="政府信息公开申请补正告知书预览" src="/cases/{case_id}/letters/correction_notice/frame">'
+        f'<iframe class="letter" title="政府信息公开申请接收回执预览" src="/cases/{case_id}/letters/receipt/frame">'
         in page.text
     )
-    frame = user.get(f"/cases/{case_id}/letters/correction_notice/frame")
-    assert frame.status_code == 200 and "所需文件的年份" in frame.text
+    assert "本文书随「出具接收回执」出具" in page.text and "未发现问题" in page.text
+    frame = user.get(f"/cases/{case_id}/letters/receipt/frame")
+    assert frame.status_code == 200 and "查询码" in frame.text
     assert "style-src 'unsafe-inline'" in frame.headers["content-security-policy"]
     assert "script-src" not in frame.headers["content-security-policy"]
 
-    # a blank required slot: the lint finds an error and issuing is refused with it
-    saved = user.post(f"/cases/{case_id}/letters/correction_notice/slots", {"slots.guidance": ""})
-    assert saved.status_code == 303
-    page = user.get(f"/cases/{case_id}/letters/correction_notice").text
-    assert '<li class="error">' in page and "尚未填写：指导和释明" in page
-    refused = user.post(f"/cases/{case_id}/letters/correction_notice/issue")
-    assert refused.status_code == 409 and "不能签发" in refused.text
-
-    saved = user.post(
-        f"/cases/{case_id}/letters/correction_notice/slots",
-        {"slots.guidance": "请写明文件名称、文号或者其他特征性描述"},
-    )
-    assert saved.status_code == 303
-    page = user.get(f"/cases/{case_id}/letters/correction_notice").text
-    assert (
-        "已保存文书填写内容" in page and "请写明文件名称、文号或者其他特征性描述</textarea>" in page
-    )
-    assert '<li class="error">' not in page
-    assert (
-        "请写明文件名称、文号或者其他特征性描述"
-        in user.get(f"/cases/{case_id}/letters/correction_notice/frame").text
-    )
-
-    issued = user.post(f"/cases/{case_id}/letters/correction_notice/issue")
+    issued = user.post(f"/cases/{case_id}/letters/receipt/issue")
     assert issued.status_code == 303 and issued.headers["location"] == f"/cases/{case_id}#letters"
     page = user.get(f"/cases/{case_id}").text
-    number = re.search(r"已签发：(\S+?)</div>", page).group(1)
-    assert "某发改公开" in number and number in page
+    number = re.search(r"已出具：(\S+?)</div>", page).group(1)
+    assert number == "某发改公开收〔" + str(today().year) + "〕1号" and number in page
+    again = user.post(f"/cases/{case_id}/letters/receipt/issue")  # a double click
+    assert again.status_code == 303
+    assert f"已出具：{number}" in user.get(f"/cases/{case_id}").text
+    with read_session(web.org.engine) as session:
+        from gkcase.models import Letter
+
+        assert len(session.exec(select(Letter).where(Letter.case_id == case_id)).all()) == 1
+    assert "出具接收回执" in text_of(user.get(f"/cases/{case_id}").text)  # in the history
     letter_id = re.search(r'href="/api/letters/(\d+)\.html"', page).group(1)
     download = user.get(f"/api/letters/{letter_id}.html")
     assert download.status_code == 200
     sha = hashlib.sha256(download.content).hexdigest()
     assert sha in page and download.headers["x-content-sha256"] == sha
     assert user.get(f"/api/letters/{letter_id}.docx").status_code == 200
-
     verified = user.post(f"/cases/{case_id}/issued/{letter_id}/verify")
     assert verified.status_code == 303
     assert "核验通过" in user.get(f"/cases/{case_id}").text
+
+
+def test_a_notice_goes_out_with_its_act_and_its_page_shows_what_was_issued(web):
+    case_id = reviewing(web.org)
+    user = web.user("caseworker")
+    act = user.post(
+        f"/cases/{case_id}/actions/request_correction",
+        {
+            "expected_version": str(version_of(web.org, case_id)),
+            "items": "所需文件的年份",
+            "guidance": "请写明文件名称、文号或者其他特征性描述",
+        },
+    )
+    assert act.status_code == 303, text_of(act.text)[:2000]
+    page = user.get(f"/cases/{case_id}").text
+    assert "政府信息公开申请补正告知书" in page and "某发改公开补〔" in page
+    letter = user.get(f"/cases/{case_id}/letters/correction_notice").text
+    assert "本文书没有待出具的稿件" in letter and "/issue" not in letter and "/slots" not in letter
+    assert "某发改公开补〔" in letter
+    # its history entry names the letter it issued
+    assert "出具的文书 政府信息公开申请补正告知书 某发改公开补〔" in text_of(page)
+
+
+def test_the_reply_is_written_on_its_page_and_issued_by_signing(web):
+    case_id = handling(web.org)
+    fire(
+        web.org,
+        case_id,
+        "draft_decision",
+        "caseworker",
+        {"outcome": "disclosed", "fields": {"access_method": "随本答复书提供"}},
+    )
+    user = web.user("caseworker")
+    page = user.get(f"/cases/{case_id}/letters/reply_disclosed")
+    assert page.status_code == 200 and "本文书随「签发」出具" in page.text
+    assert f'action="/cases/{case_id}/letters/reply_disclosed/issue"' not in page.text
+    assert f'href="/cases/{case_id}#action-sign"' in page.text
+    saved = user.post(
+        f"/cases/{case_id}/letters/reply_disclosed/slots",
+        {"slots.intro": "本机关已电话联系您确认所需信息的范围。"},
+    )
+    assert saved.status_code == 303
+    frame = user.get(f"/cases/{case_id}/letters/reply_disclosed/frame").text
+    assert "本机关已电话联系您确认所需信息的范围" in frame
+    # a forged post to the old issue address issues nothing: the reply is 签发's
+    forged = user.post(f"/cases/{case_id}/letters/reply_disclosed/issue")
+    assert forged.status_code == 409 and "只能随「签发」出具" in forged.text
+
+
+def test_the_office_head_corrects_a_letter_and_both_stay_in_the_record(web):
+    case_id = reviewing(web.org)
+    registrar = web.user("registrar")
+    registrar.post(f"/cases/{case_id}/letters/receipt/issue")
+    head = web.user("office_head")
+    page = head.get(f"/cases/{case_id}").text
+    form = details_of(page, "correct_letter")
+    letter_id = re.search(r'<option value="(\d+)"[^>]*>政府信息公开申请接收回执 ', form).group(1)
+    corrected = head.post(
+        f"/cases/{case_id}/actions/correct_letter",
+        {
+            "expected_version": str(version_of(web.org, case_id)),
+            "letter_id": letter_id,
+            "reason": "回执中的收到日期有误",
+        },
+    )
+    assert corrected.status_code == 303, text_of(corrected.text)[:2000]
+    page = head.get(f"/cases/{case_id}").text
+    assert "已更正作废" in page and "<s>某发改公开收〔" in page
+    assert "某发改公开收〔" + str(today().year) + "〕2号" in page
+    assert "correct_letter" not in actions_on(registrar.get(f"/cases/{case_id}").text)[0]
 
 
 # --- the form builder ------------------------------------------------------------------------

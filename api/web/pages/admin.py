@@ -43,6 +43,13 @@ from gkcase.services import letters as letters_service
 from gkcase.services.calendar import load_notice, mark_day, unmark_day
 from gkcase.services.org import create_agency
 from gkcase.states.machine import SERVICE_ACCOUNT_ROLES, Role
+from gkcase.states.outcomes import (
+    LEGAL_REVIEW_CHOICES,
+    LEGAL_REVIEW_MINIMUM,
+    OUTCOMES,
+    Outcome,
+    legal_review_outcomes,
+)
 
 router = APIRouter(prefix="/admin")
 
@@ -255,6 +262,7 @@ def _agencies_page(
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    review_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     values = (
@@ -281,6 +289,13 @@ def _agencies_page(
             pause_from_options=PAUSE_FROM_OPTIONS,
             values=values,
             errors=errors or {},
+            review_errors=review_errors or {},
+            review_rows=[(a, legal_review_outcomes(a.legal_review_outcomes)) for a, _depth in tree],
+            review_choices=[
+                (o, OUTCOMES[o].label, o in LEGAL_REVIEW_MINIMUM)
+                for o in Outcome
+                if o in LEGAL_REVIEW_CHOICES
+            ],
             status_code=status_code,
         )
 
@@ -316,6 +331,24 @@ async def add_agency(request: Request, viewer: ViewerDep) -> Response:
             request, viewer, values=values, errors=errors_of(exc), status_code=422
         )
     return redirect("/admin/agencies", f"已添加机关：{name}")
+
+
+@router.post("/agencies/{agency_id}/legal-review")
+async def set_legal_review(request: Request, viewer: ViewerDep, agency_id: RowId) -> Response:
+    """法制审核范围: the floor is always kept (its boxes cannot be unticked, and the service
+    refuses a list without it)."""
+    admin = _admin(viewer)
+    form = await read_form(request, viewer)
+    chosen = [str(v) for v in form.getlist("outcomes")]
+    try:
+        with unit_of_work(engine_of(request)) as session:
+            done = admin_api.set_legal_review(
+                agency_id, admin_api.LegalReviewIn(outcomes=chosen), session, admin
+            )
+    except GkcaseError as exc:
+        errors = {f"{agency_id}.{exc.field or '_'}": exc.message}
+        return _agencies_page(request, viewer, review_errors=errors, status_code=422)
+    return redirect("/admin/agencies", f"已更新「{done.name}」的法制审核范围")
 
 
 # --- letter templates ------------------------------------------------------------------------

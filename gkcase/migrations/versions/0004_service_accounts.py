@@ -1,4 +1,10 @@
-"""Service accounts, and no token acting as another person (issue #17).
+"""Service accounts, no token acting as another person, and legal review as agency policy
+(issue #17).
+
+``agency.legal_review_outcomes``: the outcomes whose reply goes to legal review, never fewer
+than the law's floor; every agency starts with gkcase's default (docs/policies.md), the floor
+plus 信息不存在, 不属于本机关 and every 不予处理. A draft of those outcomes waiting in 待签发
+without a legal approval is sent back (退回重拟) by the office head and submitted for review.
 
 ``app_user.service_account`` marks an integration's account (the portal's online form): it acts
 as itself in the audit trail. A token an admin minted for another person let the admin act as
@@ -24,7 +30,26 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The default as it stood when this migration was written (not imported: a migration is frozen).
+LEGAL_REVIEW_DEFAULT = (
+    "partially_disclosed,withheld_state_secret,withheld_prohibited_by_law,"
+    "withheld_security_stability,withheld_third_party,withheld_internal_affairs,"
+    "withheld_process_info,withheld_enforcement_file,withheld_admin_query,not_exist,"
+    "not_this_agency,petition,repeat_application,publication,excessive_requests,"
+    "confirm_or_reissue"
+)
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("agency") as batch:
+        batch.add_column(
+            sa.Column(
+                "legal_review_outcomes",
+                sa.String(length=600),
+                nullable=False,
+                server_default=LEGAL_REVIEW_DEFAULT,
+            )
+        )
     with op.batch_alter_table("app_user") as batch:
         batch.add_column(
             sa.Column("service_account", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -47,3 +72,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("app_user") as batch:
         batch.drop_column("service_account")
+    with op.batch_alter_table("agency") as batch:
+        batch.drop_column("legal_review_outcomes")
