@@ -132,7 +132,7 @@ def seed(url: str, cases: int) -> tuple[dict[str, str], list[int]]:
             address="某市人民路1号",
             phone="0000-12345678",
         )
-        admin = org.create_user(
+        org.create_user(
             session, username="admin", full_name="管理员", agency=city, roles=[Role.ADMIN]
         )
         users = {
