@@ -23,8 +23,8 @@ time by a whole number of working days, so each working-day distance (due dates,
 Most cases are closed and spread over the years before ``--today`` (ten at most; from June
 2019, when the 2019 Regulation's clock begins); a recent tail (2%) replays
 the templates still open on the demo's day, moved to end on ``--today``: some overdue, some at
-risk, some paused. Letters are not written (the ``sign`` events keep the letter's number and
-hash; ``letter_id`` is null). Deterministic for a given ``--seed`` and ``--today``.
+risk, some paused. Letters are not written (each act's event keeps its letters' numbers and
+hashes; their ``letter_id`` is null). Deterministic for a given ``--seed`` and ``--today``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from gkcase import demo
+from gkcase import audit, demo
 from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.models import (
     Agency,
@@ -539,15 +539,19 @@ class Generator:
         }
         events = []
         prev = svc.GENESIS
+        key_id = audit.key_ring().current.id
         pairs = []
         for e in template.events:
             actor = people.get(e["role"], people["registrar"])
             on = shift(e["on"])
             payload, changes = shift.text(e["payload"]), shift.text(e["changes"])
             trigger = e["trigger"]
-            if trigger in _REWRITE:
+            if trigger in _REWRITE or '"letters"' in payload:
                 data = json.loads(payload)
-                _REWRITE[trigger](data, applicant_id, caseworker, actor, moved_ids)
+                if trigger in _REWRITE:
+                    _REWRITE[trigger](data, applicant_id, caseworker, actor, moved_ids)
+                for entry in data.get("letters") or ():
+                    entry["letter_id"] = None  # letters are not generated
                 payload = svc._json(data)
                 if trigger == "assign":
                     changes = svc._json({"assignee_id": [None, caseworker["id"]]})
@@ -566,6 +570,7 @@ class Generator:
                 "changes": changes,
                 "prev_hash": prev,
                 "hash": "",
+                "key_id": key_id,
             }
             values["hash"] = prev = svc._event_hash(svc.EventRecord(**values))
             self.ids["event"] += 1
@@ -575,6 +580,7 @@ class Generator:
         last_on = events[-1]["on"]
         case["updated_at"] = events[-1]["at"]
         case["event_count"], case["last_event_hash"] = len(events), prev
+        case["chain_seal"] = audit.seal(case_id, case["agency_id"], case["number"], len(events), prev)
         clock = SimpleNamespace(state=case["state"])
         svc._recompute(clock, _RULES, fold(pairs), self.cal, last_on)
         for name in (
@@ -616,10 +622,6 @@ def _remedy(data: dict, _a: int, _c: dict, _actor: dict, moved: dict) -> None:
         data["remedy_id"] = moved["remedy"].get(data["remedy_id"])
 
 
-def _sign(data: dict, *_: Any) -> None:
-    data["letter_id"] = None  # letters are not generated
-
-
 def _extend(data: dict, _a: int, _c: dict, actor: dict, _m: dict) -> None:
     data["approved_by"] = actor["full_name"]
 
@@ -630,7 +632,6 @@ _REWRITE = {
     "consult": _consultation,
     "consultation_done": _consultation,
     "record_remedy": _remedy,
-    "sign": _sign,
     "extend": _extend,
 }
 

@@ -161,27 +161,45 @@ def _peek(path: Path) -> tuple[str | None, int]:
     return (row[0] if row else None), cases
 
 
-def check_database(engine: Engine) -> DatabaseCheck:
-    """The database's revision and every case's audit chain (``services.cases.verify``).
+def check_database(
+    engine: Engine, *, files: bool = True, anchor_path: Path | None = None, backup: bool = False
+) -> DatabaseCheck:
+    """The database's revision and every case's audit trail (``services.cases.verify``: keyed
+    chain, seal, fields rebuilt from the events, letters), against the anchor at
+    ``anchor_path`` or the latest in the anchor directory — a case deleted whole is found there.
+
+    A ``backup`` may predate the anchor: events and cases it lacks are expected, but a chain that
+    contradicts the anchor where it has the event is still refused.
 
     The database must be at the newest revision (the models read it).
     """
+    from gkcase import audit
     from gkcase.db import read_session, schema_revision
     from gkcase.models import Case
-    from gkcase.services.cases import verify
+    from gkcase.services.cases import deleted_since, verify
+    from gkcase.settings import get_settings
 
     revision = schema_revision(engine)
     if revision is None:
         raise BackupError("不是 gkcase 数据库（没有迁移版本）", field="PATH")
+    anchor = (
+        audit.read_anchor(anchor_path)
+        if anchor_path
+        else audit.latest_anchor(get_settings().effective_anchor_dir)
+    )
     failures: list[ChainFailure] = []
     events = 0
     with read_session(engine) as session:
         cases = session.exec(select(Case.id, Case.number).order_by(col(Case.id))).all()
         for case_id, number in cases:
-            result = verify(session, case_id)
+            result = verify(session, case_id, files=files, anchor=anchor, anchor_prefix=backup)
             events += result.events
             if not result.ok:
                 failures.append(ChainFailure(number, result.problems))
+        if anchor is not None and not backup:
+            gone = deleted_since(session, anchor)
+            if gone:
+                failures.append(ChainFailure("（已删除的案件）", tuple(gone)))
     return DatabaseCheck(revision, len(cases), events, tuple(failures))
 
 
@@ -220,7 +238,7 @@ def _restore_target(url: str) -> Path:
 
 def _prepare(source: Path, database: Path) -> tuple[str, DatabaseCheck, Path]:
     """A migrated, checked copy of ``source`` beside ``database``, ready to be moved in."""
-    from gkcase.db import migrate
+    from gkcase.db import migrate, seal_legacy
 
     if not source.is_file():
         raise BackupError(f"备份文件 {source} 不存在", field="PATH")
@@ -232,7 +250,8 @@ def _prepare(source: Path, database: Path) -> tuple[str, DatabaseCheck, Path]:
         _copy(source, scratch)
         with _engine(scratch) as engine:
             migrate(engine)
-            check = check_database(engine)
+            seal_legacy(engine)  # a backup from before the keyed trail
+            check = check_database(engine, backup=True)
     except BaseException:
         _discard(scratch)
         raise

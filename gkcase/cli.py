@@ -845,9 +845,18 @@ def digest(on: str | None, code: str | None, mode: str) -> None:
     as_of = _date(on, "--as-of") if on else china_today()
     if mode == "send":
         service.check_configured()  # before any work: cron gets one clear line
+    from gkcase.services.cases import CHINA
+
+    anchor = _write_anchor()  # every day's run anchors the chains (docs/engine.md)
+    line = service.AnchorLine(
+        anchor.written_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+        len(anchor.heads),
+        anchor.digest,
+        anchor.path.name,
+    )
     with _report_reader() as session:
         agency = _agency_by_code(session, code) if code else None
-        found = service.build(session, as_of=as_of, agency=agency)
+        found = service.build(session, as_of=as_of, agency=agency, anchor=line)
     if mode == "print":
         if found.digests:
             click.echo(service.as_text(found.digests), nl=False)
@@ -865,6 +874,62 @@ def digest(on: str | None, code: str | None, mode: str) -> None:
     )
     if report.failed:
         raise click.exceptions.Exit(1)
+
+
+def _write_anchor():
+    """Anchor every case's chain head in a file outside the database (gkcase/audit.py)."""
+    from gkcase import audit
+    from gkcase.services.cases import anchor_heads
+    from gkcase.settings import get_settings
+
+    with _reader() as session:
+        heads = anchor_heads(session)
+    anchor = audit.write_anchor(heads, get_settings().effective_anchor_dir)
+    click.echo(
+        f"审计锚点：{anchor.path}（{len(anchor.heads)} 件案件，摘要 {anchor.digest}）", err=True
+    )
+    return anchor
+
+
+@cli.command("verify")
+@click.option("--case", "number", metavar="NUMBER", help="only this case (申请编号)")
+@click.option(
+    "--anchor",
+    "anchor_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="check against this anchor file (default: the latest in the anchor directory)",
+)
+@click.option("--no-files", is_flag=True, help="skip reading the letters' files (faster)")
+def verify_command(number: str | None, anchor_path: Path | None, no_files: bool) -> None:
+    """Verify the audit trail: every case's keyed chain, its seal, its fields rebuilt from its
+    events, its letters and their files, and the latest anchor (deleted or rewritten cases)."""
+    from gkcase.backup import check_database
+    from gkcase.db import get_engine
+    from gkcase.services import cases as svc
+
+    engine = get_engine()
+    if number:
+        with _reader() as session:
+            found = _find_case(session, number)
+            check = svc.verify(session, found.id, files=not no_files, anchor=_anchor(anchor_path))
+        if not check.ok:
+            for problem in check.problems:
+                click.echo(f"{number}：{problem}", err=True)
+            raise click.exceptions.Exit(1)
+        click.echo(f"{number}：审计记录核验通过（{check.events} 条事件）")
+        return
+    _report_check(check_database(engine, files=not no_files, anchor_path=anchor_path))
+
+
+def _anchor(path: Path | None):
+    from gkcase import audit
+    from gkcase.settings import get_settings
+
+    return (
+        audit.read_anchor(path)
+        if path
+        else audit.latest_anchor(get_settings().effective_anchor_dir)
+    )
 
 
 @cli.group("supervision")
@@ -1014,7 +1079,8 @@ def report_annual(
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one line for every error a person can make, and a non-zero status."""
     try:
-        cli.main(args=argv, prog_name="gkcase", standalone_mode=False)
+        # Outside standalone mode click hands back a command's Exit code instead of raising it.
+        code = cli.main(args=argv, prog_name="gkcase", standalone_mode=False)
     except GkcaseError as exc:
         click.echo(f"gkcase: [{exc.code}] {exc}", err=True)
         return EXIT_BAD_INPUT
@@ -1027,7 +1093,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo("gkcase: 已取消", err=True)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -84,7 +84,17 @@ def create_schema(engine: Engine) -> str:
     revision = schema_revision(engine)
     if revision == head_revision():
         return revision
-    return migrate(engine)
+    revision = migrate(engine)
+    seal_legacy(engine)
+    return revision
+
+
+def seal_legacy(engine: Engine) -> int:
+    """Seal the chains written before the audit trail was keyed (``cases.seal_unsealed``)."""
+    from gkcase.services.cases import seal_unsealed
+
+    with unit_of_work(engine) as session:
+        return seal_unsealed(session)
 
 
 def schema_revision(engine: Engine) -> str | None:

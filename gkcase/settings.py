@@ -56,6 +56,26 @@ class Settings(BaseSettings):
     #: nobody watches, a read is a person waiting. 0 prints at the workers' own priority.
     pdf_niceness: int = Field(default=10, ge=0, le=19)
 
+    #: The audit trail's keys (docs/engine.md, "The audit trail"): ``<id>:<secret>`` entries,
+    #: separated by ``;`` or new lines, the last one current, older ones kept to verify older
+    #: events. Empty: the key file below.
+    audit_keys: SecretStr = SecretStr("")
+    #: The key file, one ``<id>:<secret>`` per line (same rule); empty: ``<data_dir>/audit.key``,
+    #: created with a new random key (mode 0600) the first time none exists. Keep it out of the
+    #: database and its backups.
+    audit_key_file: Path | None = None
+    #: Where the daily anchors of every case's chain head are written (``gkcase digest`` and
+    #: ``gkcase verify --anchor``); empty: ``<data_dir>/anchors``. Ship them elsewhere.
+    anchor_dir: Path | None = None
+
+    @property
+    def effective_audit_key_file(self) -> Path:
+        return self.audit_key_file or self.data_dir / "audit.key"
+
+    @property
+    def effective_anchor_dir(self) -> Path:
+        return self.anchor_dir or self.data_dir / "anchors"
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

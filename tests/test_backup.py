@@ -129,7 +129,7 @@ def test_a_tampered_backup_is_refused_naming_the_case_and_nothing_is_replaced(li
         restore_sqlite(live.url, target)
 
     assert refused.value.code == "backup.refused"
-    assert f"{victim}：第1条事件内容已被改动" in refused.value.message
+    assert f"{victim}：审计链：第1条事件内容已被改动" in refused.value.message
     assert live.numbers() == before
     assert not list(live.tmp_path.glob("var/*before-restore*"))
     assert not list(live.tmp_path.glob("var/.*restoring*"))

@@ -346,3 +346,36 @@ def test_case_show_as_another_user(capsys, seeded):
     assert f"可执行操作（{agency}_office_head" in out and "✓ 签发" in out
     _, out, _ = run(capsys, "case", "show", number, "--as", "admin")
     assert "可执行操作（admin" in out and out.rstrip().splitlines()[-2] == "  无"
+
+
+# --- the audit trail (gkcase verify, the daily anchor) -----------------------------------------
+
+
+def test_verify_passes_then_names_each_kind_of_tampering_in_chinese(capsys, seeded, data_dir):
+    status, out, _ = run(capsys, "verify")
+    assert status == 0 and f"审计链校验通过：{DEMO_CASES} 件案件" in out
+    # the daily digest anchors every chain head outside the database
+    status, _, err = run(capsys, "digest", "--print")
+    assert status == 0 and "审计锚点：" in err
+    [anchor] = (data_dir / "anchors").glob("anchor-*.json.gz")
+    (signed, number), (deleted, gone) = _rows(
+        seeded,
+        "SELECT id, number FROM gk_case WHERE replied_on IS NOT NULL ORDER BY id LIMIT 2",
+    )
+    import sqlite3
+
+    with sqlite3.connect(seeded) as connection:
+        connection.execute("UPDATE gk_case SET outcome = 'not_exist' WHERE id = ?", (signed,))
+        for table in ("letter", "consultation", "fee_notice", "delivery", "remedy", "letter_draft"):
+            connection.execute(f"DELETE FROM {table} WHERE case_id = ?", (deleted,))
+        connection.execute("DELETE FROM case_event WHERE case_id = ?", (deleted,))
+        connection.execute("DELETE FROM gk_case WHERE id = ?", (deleted,))
+    status, out, err = run(capsys, "verify", "--no-files")
+    assert status == 2 and out == ""
+    assert err.startswith("gkcase: [backup.chain_broken] 2 件案件的审计链校验未通过")
+    assert f"{number}：案件字段：「办理结果」与事件记录不符" in err
+    assert f"锚点：案件{gone}在" in err and "现已不存在" in err
+    status, _, err = run(capsys, "init", "--verify")
+    assert status == 2 and "「办理结果」与事件记录不符" in err
+    status, _, err = run(capsys, "verify", "--case", number, "--anchor", str(anchor))
+    assert status == 1 and f"{number}：案件字段：「办理结果」与事件记录不符" in err

@@ -124,6 +124,8 @@ class Case(SQLModel, table=True):
     # Bookkeeping
     event_count: int = 0  # the head of the event chain, so a removed last event is noticed
     last_event_hash: str = Field(default="", max_length=64)
+    #: ``<key id>:<HMAC>`` over the case's identity and chain head (gkcase/audit.py)
+    chain_seal: str = Field(default="", max_length=90, sa_column_kwargs={"server_default": ""})
     version: int = 1
     created_at: datetime
     updated_at: datetime
@@ -258,7 +260,8 @@ class CaseEvent(SQLModel, table=True):
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)  # HMAC-SHA256 under key_id; plain SHA-256 when key_id is ""
+    key_id: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
 
 
 class Counter(SQLModel, table=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from gkcase import audit
 from gkcase.calendar.clock import (
     FEE_PAYMENT_WORKDAYS,
     Channel,
@@ -312,6 +314,7 @@ def register(
         "draft_version": 0,
         "event_count": 0,
         "last_event_hash": "",
+        "chain_seal": "",
         "created_at": now,
         "updated_at": now,
         "registered_by": actor.id,
@@ -337,7 +340,12 @@ def register(
     _flag_locked_reports(session, case, None, event)
     connection.execute(
         _SET_CHAIN_HEAD,
-        {"b_case_id": case.id, "v_count": case.event_count, "v_hash": case.last_event_hash},
+        {
+            "b_case_id": case.id,
+            "v_count": case.event_count,
+            "v_hash": case.last_event_hash,
+            "v_seal": case.chain_seal,
+        },
     )
     return Registered(case, False, receipt.needs)
 
@@ -346,7 +354,11 @@ _INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
 _SET_CHAIN_HEAD = (
     update(Case.__table__)
     .where(Case.__table__.c.id == bindparam("b_case_id"))
-    .values(event_count=bindparam("v_count"), last_event_hash=bindparam("v_hash"))
+    .values(
+        event_count=bindparam("v_count"),
+        last_event_hash=bindparam("v_hash"),
+        chain_seal=bindparam("v_seal"),
+    )
 )
 _APPLICANT = Applicant.__table__.c
 _FIND_APPLICANT = select(_APPLICANT.id).where(
@@ -1318,25 +1330,31 @@ def _snapshot(case: Case) -> dict[str, Any]:
     return {name: getattr(case, name) for name in _SNAPSHOT_FIELDS}
 
 
-def _event_hash(event: CaseEvent) -> str:
-    body = _json(
-        {
-            "case_id": event.case_id,
-            "seq": event.seq,
-            "trigger": event.trigger,
-            "from": event.from_state,
-            "to": event.to_state,
-            "actor_id": event.actor_id,
-            "actor_name": event.actor_name,
-            "on": event.on.isoformat(),
-            "at": event.at.astimezone(UTC).isoformat() if event.at.tzinfo else event.at.isoformat(),
-            "payload": event.payload,
-            "reason": event.reason,
-            "changes": event.changes,
-            "prev": event.prev_hash,
-        }
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+def _event_body(event: Any) -> dict[str, Any]:
+    return {
+        "case_id": event.case_id,
+        "seq": event.seq,
+        "trigger": event.trigger,
+        "from": event.from_state,
+        "to": event.to_state,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "on": event.on.isoformat(),
+        "at": event.at.astimezone(UTC).isoformat() if event.at.tzinfo else event.at.isoformat(),
+        "payload": event.payload,
+        "reason": event.reason,
+        "changes": event.changes,
+        "prev": event.prev_hash,
+    }
+
+
+def _event_hash(event: Any) -> str:
+    """The event's hash: HMAC-SHA256 under its key (gkcase/audit.py), the key id inside what is
+    signed; an event from before keys (``key_id`` empty) keeps its plain SHA-256."""
+    body = _event_body(event)
+    if not event.key_id:
+        return hashlib.sha256(_json(body).encode()).hexdigest()
+    return audit.key_ring().get(event.key_id).mac(_json(body | {"key": event.key_id}).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -1357,6 +1375,7 @@ class EventRecord:
     changes: str
     prev_hash: str
     hash: str
+    key_id: str = ""
 
 
 _INSERT_EVENT = insert(CaseEvent.__table__)
@@ -1398,11 +1417,13 @@ def _append_event(
         "changes": _json(changes),
         "prev_hash": prev,
         "hash": "",
+        "key_id": audit.key_ring().current.id,
     }
     record = EventRecord(**values)
     values["hash"] = _event_hash(record)
     session.connection().execute(_INSERT_EVENT, values)
     case.event_count, case.last_event_hash = seq, values["hash"]
+    case.chain_seal = audit.seal(case.id, case.agency_id, case.number, seq, values["hash"])
     return EventRecord(**values)
 
 
@@ -1413,28 +1434,251 @@ class Verification:
     problems: tuple[str, ...]
 
 
-def verify(session: Session, case_id: int) -> Verification:
-    """Check a case's event chain: every row's hash, every link, no gaps, the case's last state."""
+#: The case row's fields the events determine (their ``changes``), checked by :func:`verify`.
+_DERIVED_LABELS = {
+    "state": "状态",
+    "assignee_id": "承办人",
+    "outcome": "办理结果",
+    "decision": "答复决定",
+    "draft_version": "稿次",
+    "approved_draft_version": "法制审核同意的稿次",
+    "receipt_date": "收到申请之日",
+    "confirmed_on": "确认收到日期",
+    "signed_for_on": "签收日期",
+    "replied_on": "签发日期",
+    "closed_on": "终结日期",
+    "reply_due": "答复期限",
+    "projected_due": "预计答复期限",
+}
+
+
+def verify(
+    session: Session,
+    case_id: int,
+    *,
+    files: bool = True,
+    anchor: audit.Anchor | None = None,
+    anchor_prefix: bool = False,
+) -> Verification:
+    """Check a case's audit trail (docs/engine.md, "The audit trail"), each fault in Chinese:
+
+    - the chain: every event's keyed hash, every link, no gaps; a key the ring lacks;
+    - the seal: the case row's HMAC over its chain head (a deleted last event, a rewritten chain);
+    - the case row: every field the events determine, rebuilt from them (state, outcome, draft
+      version, dates, the due dates while the calendar is the one they were computed with);
+    - the letters: each letter an event issued exists as it recorded it (kind, 文号, date, the
+      hashes), its stored files hash as recorded (``files``: reads them), and no letter exists
+      that no event issued;
+    - against ``anchor``: the chain still holds the head the anchor recorded (``anchor_prefix``,
+      for a backup older than the anchor: only where the chain reaches that far).
+    """
     events = _events(session, case_id)
     problems: list[str] = []
     prev = GENESIS
+    keyed = False
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            problems.append(f"第{expected_seq}条事件缺失（下一条序号为{event.seq}）")
+            problems.append(f"审计链：第{expected_seq}条事件缺失（下一条序号为{event.seq}）")
         if event.prev_hash != prev:
-            problems.append(f"第{event.seq}条事件与前一条不衔接")
-        if _event_hash(event) != event.hash:
-            problems.append(f"第{event.seq}条事件内容已被改动")
+            problems.append(f"审计链：第{event.seq}条事件与前一条不衔接")
+        if keyed and not event.key_id:
+            problems.append(f"审计链：第{event.seq}条事件没有密钥签名（在已签名的事件之后）")
+        keyed = keyed or bool(event.key_id)
+        try:
+            if not hmac.compare_digest(_event_hash(event), event.hash):
+                problems.append(f"审计链：第{event.seq}条事件内容已被改动")
+        except audit.AuditKeyError as exc:
+            problems.append(f"审计链：第{event.seq}条事件{exc.message}")
         prev = event.hash
     case = session.get(Case, case_id)
     if case is not None:
         if len(events) != case.event_count or prev != (case.last_event_hash or GENESIS):
-            problems.append(f"事件记录应有{case.event_count}条，现有{len(events)}条，链尾不符")
+            problems.append(
+                f"审计链：事件记录应有{case.event_count}条，现有{len(events)}条，链尾不符"
+            )
         if events and events[-1].to_state != case.state:
-            problems.append("案件当前状态与最后一条事件不符")
+            problems.append("审计链：案件当前状态与最后一条事件不符")
         if not events:
-            problems.append("案件没有任何事件记录")
+            problems.append("审计链：案件没有任何事件记录")
+        problems += _seal_problems(case)
+        if events and events[0].trigger == "register":
+            problems += _derived_problems(session, case, events)
+        problems += _letter_problems(session, case, events, files=files)
+    if anchor is not None:
+        problems += _anchor_problems(case_id, case, events, anchor, prefix=anchor_prefix)
     return Verification(not problems, len(events), tuple(problems))
+
+
+def _seal_problems(case: Case) -> list[str]:
+    try:
+        ok = audit.seal_ok(
+            case.chain_seal, case.id, case.agency_id, case.number, case.event_count,
+            case.last_event_hash,
+        )  # fmt: skip
+    except audit.AuditKeyError as exc:
+        return [f"签章：{exc.message}"]
+    if not case.chain_seal:
+        return ["签章：案件记录没有密钥签章"]
+    return [] if ok else ["签章：案件记录的签章与其事件链不符（事件被删除或整条链被改写）"]
+
+
+def _derived_problems(session: Session, case: Case, events: list[CaseEvent]) -> list[str]:
+    first = json.loads(events[0].payload)
+    rebuilt: dict[str, Any] = dict.fromkeys(_SNAPSHOT_FIELDS)
+    rebuilt |= {
+        "state": events[0].to_state,
+        "decision": "{}",
+        "draft_version": 0,
+        "receipt_date": first.get("receipt_date"),
+        "confirmed_on": first.get("confirmed_on"),
+        "signed_for_on": first.get("signed_for_on"),
+    }
+    for event in events[1:]:
+        for name, (_before, after) in json.loads(event.changes).items():
+            rebuilt[name] = after
+        rebuilt["state"] = event.to_state
+    problems = [
+        f"案件字段：「{_DERIVED_LABELS[name]}」与事件记录不符"
+        for name in _SNAPSHOT_FIELDS
+        if _json(getattr(case, name)) != _json(rebuilt[name])
+    ]
+    agency, cal = _rules_and_calendar(session, case.agency_id)
+    if agency is not None and case.calendar_version == cal.version:
+        # the due dates as the last action computed them, with the same calendar
+        pairs = [(e.trigger, json.loads(e.payload)) for e in events]
+        again = CaseRow(**{c.name: getattr(case, c.name) for c in _CASE})
+        _recompute(again, agency, fold(pairs), cal, events[-1].on)
+        problems += [
+            f"案件字段：「{_DERIVED_LABELS[name]}」与事件记录不符"
+            for name in ("reply_due", "projected_due")
+            if getattr(again, name) != getattr(case, name)
+        ]
+    return problems
+
+
+_LETTER_HASHES = ("html_sha256", "docx_sha256", "pdf_sha256")
+
+
+def _letter_problems(
+    session: Session, case: Case, events: list[CaseEvent], *, files: bool
+) -> list[str]:
+    """Each letter as its issuing event recorded it; with ``files``, its stored bytes too."""
+    recorded: dict[int, dict[str, Any]] = {}
+    for event in events:
+        payload = json.loads(event.payload)
+        entries = list(payload.get("letters") or ())
+        if event.trigger == "sign" and payload.get("letter_id") is not None:  # before acts
+            entries.append(
+                {
+                    "letter_id": payload["letter_id"],
+                    "number": payload.get("letter_number"),
+                    "html_sha256": payload.get("letter_sha256"),
+                }
+            )
+        for entry in entries:
+            if entry.get("letter_id") is not None:
+                recorded[int(entry["letter_id"])] = entry | {"seq": event.seq}
+    rows = {
+        row.id: row
+        for row in session.exec(
+            select(Letter).where(Letter.case_id == case.id).options(*LETTER_LISTED)
+        )
+    }
+    problems = []
+    for letter_id, entry in recorded.items():
+        row = rows.get(letter_id)
+        where = f"第{entry['seq']}条事件出具的{entry.get('number', '')}"
+        if row is None:
+            problems.append(f"文书：{where}已不存在")
+            continue
+        facts = {"kind": row.kind, "number": row.number, "issued_on": row.issued_on.isoformat()}
+        facts |= {name: getattr(row, name) for name in _LETTER_HASHES}
+        if any(name in entry and entry[name] != value for name, value in facts.items()):
+            problems.append(f"文书：{where}的记录与事件所记不符")
+        elif files:
+            stored = {
+                "html_sha256": row.html.encode(),
+                "docx_sha256": row.docx,
+                "pdf_sha256": row.pdf,
+            }
+            changed = [
+                name.removesuffix("_sha256").upper()
+                for name, data in stored.items()
+                if data is not None
+                and hashlib.sha256(data).hexdigest() != entry.get(name, getattr(row, name))
+            ]
+            if changed:
+                problems.append(f"文书：{where}的{'、'.join(changed)}文件已被改动")
+    for letter_id, row in rows.items():
+        if letter_id not in recorded:
+            problems.append(f"文书：{row.number}未由任何办理事件出具，不在审计链中")
+    return problems
+
+
+def _anchor_problems(
+    case_id: int,
+    case: Case | None,
+    events: list[CaseEvent],
+    anchor: audit.Anchor,
+    *,
+    prefix: bool = False,
+) -> list[str]:
+    anchored = anchor.heads.get(case_id)
+    if anchored is None:
+        return []
+    number, count, head = anchored
+    when = anchor.written_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    if case is None:
+        return [] if prefix else [f"锚点：案件{number}在{when}的锚点中有{count}条事件，现已不存在"]
+    if len(events) < count and prefix:
+        return []
+    if len(events) < count or events[count - 1].hash != head:
+        return [f"锚点：案件{number}的事件链与{when}的锚点不符（锚点之前的记录被改写或删除）"]
+    return []
+
+
+def anchor_heads(session: Session) -> list[tuple[int, str, int, str]]:
+    """Every case's (id, number, event count, head hash), for an anchor."""
+    rows = session.exec(
+        select(Case.id, Case.number, Case.event_count, Case.last_event_hash).order_by(col(Case.id))
+    )
+    return [tuple(r) for r in rows]
+
+
+def deleted_since(session: Session, anchor: audit.Anchor) -> list[str]:
+    """Problems for the anchored cases that no longer exist at all (deleted with their events)."""
+    present = set(session.exec(select(Case.id)).all())
+    when = anchor.written_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return [
+        f"锚点：案件{number}在{when}的锚点中有{count}条事件，现已不存在"
+        for case_id, (number, count, _head) in sorted(anchor.heads.items())
+        if case_id not in present
+    ]
+
+
+def seal_unsealed(session: Session) -> int:
+    """Seal the cases written before keys existed — no seal, and no event under a key — whose
+    chain verifies as it stands; returns how many. Runs when a database is upgraded (and a
+    backup restored): from then on the seal and the anchors protect those chains too. A case
+    with keyed events and no seal is never sealed here: its seal was removed."""
+    sealed = 0
+    unsealed = select(Case).where(Case.chain_seal == "").order_by(col(Case.id))
+    for case in session.exec(unsealed):
+        keyed = session.exec(
+            select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.key_id != "")
+        ).first()
+        if keyed is not None:
+            continue
+        check = verify(session, case.id, files=False)
+        chain_ok = not [p for p in check.problems if not p.startswith("签章：")]
+        if chain_ok:
+            case.chain_seal = audit.seal(
+                case.id, case.agency_id, case.number, case.event_count, case.last_event_hash
+            )
+            session.add(case)
+            sealed += 1
+    session.flush()
+    return sealed
 
 
 # --- people and permissions -------------------------------------------------------------------

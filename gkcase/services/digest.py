@@ -96,6 +96,17 @@ class Oversight:
     lapses_total: int
 
 
+@dataclass(frozen=True)
+class AnchorLine:
+    """The audit anchor this run wrote (gkcase/audit.py): a supervisor's mail keeps its digest
+    outside the system, so a rewritten history can be shown against it later."""
+
+    written_at: str  # Beijing time, minutes
+    cases: int
+    digest: str
+    file: str
+
+
 @dataclass
 class Digest:
     """One person's digest, rendered."""
@@ -107,6 +118,7 @@ class Digest:
     as_of: date
     own: OwnCases | None = None
     oversight: Oversight | None = None
+    anchor: AnchorLine | None = None  # for supervisors: the day's audit anchor
     subject: str = ""
     text: str = ""
     html: str = ""
@@ -150,6 +162,7 @@ def build(
     as_of: date,
     agency: Agency | None = None,
     cap: int = LIST_CAP,
+    anchor: AnchorLine | None = None,
 ) -> Digests:
     """The digests of every active caseworker and supervisor (of ``agency``'s subtree when given),
     rendered. Users without an address (``User.email``) or with nothing to report are listed in
@@ -177,6 +190,7 @@ def build(
             digest.own = None if own.empty else own
         if Role.SUPERVISOR.value in roles:
             digest.oversight = _oversight(session, cal, home, as_of, cap)
+            digest.anchor = anchor
         if digest.own is None and digest.oversight is None:
             result.skipped.append(Skipped(user.username, user.full_name, "没有需要提醒的事项"))
             continue

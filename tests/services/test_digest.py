@@ -150,6 +150,16 @@ def test_the_supervisor_gets_the_subtree(world):
     assert "逾期案件（共 3 件，列出前 1 件）" in capped.text
 
 
+def test_the_supervisor_keeps_the_days_audit_anchor_and_the_caseworker_does_not(world):
+    line = dg.AnchorLine("2026-04-20 07:00", 12, "ab" * 32, "anchor-20260419T230000000000Z.json.gz")
+    found = by_user(build(world.org, anchor=line))
+    boss = found["supervisor"]
+    expected = f"2026-04-20 07:00 记录了 12 件案件的办理记录链尾，摘要 {'ab' * 32}"
+    assert expected in boss.text
+    assert f"记录了 12 件案件的办理记录链尾，摘要 <code>{'ab' * 32}</code>" in boss.html
+    assert "审计锚点" not in found["caseworker"].text
+
+
 def test_skipped_people_are_reported(world):
     found = build(world.org)
     skipped = {s.username: s.reason for s in found.skipped}

@@ -262,7 +262,7 @@ def _load(
         ]
         gone = letter_service.corrections(session, case)
         issued = [_issued(x, gone) for x in letter_service.letters_of(session, case)]
-        chain = service.verify(session, case_id)
+        chain = service.verify(session, case_id, files=False)
         can_bundle = bundle_service.may_build_bundle(session, case, viewer.user)
         urgency = _urgency(session, detail, agency, today)
         agency_name = agency.name

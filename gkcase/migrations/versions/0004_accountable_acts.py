@@ -1,5 +1,9 @@
-"""Service accounts, no token acting as another person, and legal review as agency policy
-(issue #17).
+"""Service accounts, no token acting as another person, legal review as agency policy, and a
+keyed audit trail (issue #17).
+
+``case_event.key_id`` names the key of an event's HMAC (empty: a plain SHA-256 from before);
+``gk_case.chain_seal`` is the keyed seal over a case's chain head (gkcase/audit.py). Chains from
+before are sealed by ``gkcase init`` with the key, which a migration does not hold.
 
 ``agency.legal_review_outcomes``: the outcomes whose reply goes to legal review, never fewer
 than the law's floor; every agency starts with gkcase's default (docs/policies.md), the floor
@@ -50,6 +54,14 @@ def upgrade() -> None:
                 server_default=LEGAL_REVIEW_DEFAULT,
             )
         )
+    with op.batch_alter_table("case_event") as batch:
+        batch.add_column(
+            sa.Column("key_id", sa.String(length=20), nullable=False, server_default="")
+        )
+    with op.batch_alter_table("gk_case") as batch:
+        batch.add_column(
+            sa.Column("chain_seal", sa.String(length=90), nullable=False, server_default="")
+        )
     with op.batch_alter_table("app_user") as batch:
         batch.add_column(
             sa.Column("service_account", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -70,7 +82,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("app_user") as batch:
-        batch.drop_column("service_account")
-    with op.batch_alter_table("agency") as batch:
-        batch.drop_column("legal_review_outcomes")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch rebuild of gk_case would lose the
+    # indexes the earlier revisions made on it.
+    op.drop_column("app_user", "service_account")
+    op.drop_column("agency", "legal_review_outcomes")
+    op.drop_column("gk_case", "chain_seal")
+    op.drop_column("case_event", "key_id")
