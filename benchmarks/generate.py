@@ -580,7 +580,9 @@ class Generator:
         last_on = events[-1]["on"]
         case["updated_at"] = events[-1]["at"]
         case["event_count"], case["last_event_hash"] = len(events), prev
-        case["chain_seal"] = audit.seal(case_id, case["agency_id"], case["number"], len(events), prev)
+        case["chain_seal"] = audit.seal(
+            case_id, case["agency_id"], case["number"], len(events), prev
+        )
         clock = SimpleNamespace(state=case["state"])
         svc._recompute(clock, _RULES, fold(pairs), self.cal, last_on)
         for name in (

@@ -9,13 +9,13 @@ import os
 
 import pytest
 
+from gkcase.calendar.workdays import WorkdayCalendar
+
 # Two keys: "t0" as an older, rotated key and "t1" the current one.
 TEST_AUDIT_KEYS = ";".join(
     f"{key_id}:{base64.b64encode(bytes([n]) * 32).decode()}" for n, key_id in ((1, "t0"), (2, "t1"))
 )
 os.environ.setdefault("GKCASE_AUDIT_KEYS", TEST_AUDIT_KEYS)
-
-from gkcase.calendar.workdays import WorkdayCalendar
 
 
 @pytest.fixture(scope="session")

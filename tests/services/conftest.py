@@ -8,9 +8,10 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from gkcase.db import make_engine
+from gkcase.states.outcomes import LEGAL_REVIEW_MINIMUM
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("GKCASE_TEST_DATABASE_URL") else [])
 
@@ -58,9 +59,16 @@ def org(engine):
     return make_org(engine)
 
 
+#: The tests' agencies review only what the law requires (every 不予公开 and 部分公开, and any
+#: disclosure over an objection), so a test of an outcome's life takes the shortest lawful path;
+#: gkcase's wider default is tested in test_legal_review_policy.py and runs in the demo.
+FLOOR_ONLY = ",".join(sorted(o.value for o in LEGAL_REVIEW_MINIMUM))
+
+
 def make_org(engine):
     """The organisation of :func:`org`, on ``engine``."""
     from gkcase.db import unit_of_work
+    from gkcase.models import Agency
     from gkcase.services.org import create_agency, create_user
     from gkcase.states.machine import Role
 
@@ -93,6 +101,9 @@ def make_org(engine):
             review_body="某市人民政府",
             court="某市某区人民法院",
         )
+        for agency in session.exec(select(Agency)):
+            agency.legal_review_outcomes = FLOOR_ONLY
+            session.add(agency)
         users = {
             role: create_user(
                 session, username=role.value, full_name=f"{role.label}甲", agency=fgw, roles=[role]

@@ -358,8 +358,13 @@ def test_event_log_has_every_field_and_the_hash_chain(built):
     assert rows[-1]["trigger"] == "record_remedy"
 
 
-def test_event_hashes_can_be_recomputed_from_the_json_alone(built):
-    """The recipe docs/evidence-bundle.md gives, with nothing but the standard library."""
+def test_event_hashes_can_be_recomputed_from_the_json_and_the_key(built):
+    """The recipe docs/evidence-bundle.md gives, with the standard library and the audit key."""
+    import base64
+    import hmac
+    import os
+
+    keys = dict(entry.split(":", 1) for entry in os.environ["GKCASE_AUDIT_KEYS"].split(";"))
     prev = "0" * 64
     for row in json.loads(built.files["09-events.json"]):
         body = {
@@ -376,10 +381,13 @@ def test_event_hashes_can_be_recomputed_from_the_json_alone(built):
             "reason": row["reason"],
             "changes": row["changes"],
             "prev": row["prev_hash"],
+            "key": row["key_id"],
         }
         text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        secret = base64.b64decode(keys[row["key_id"]])
         assert row["prev_hash"] == prev
-        assert hashlib.sha256(text.encode()).hexdigest() == row["hash"], row["seq"]
+        expected = hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+        assert expected == row["hash"], row["seq"]
         prev = row["hash"]
 
 

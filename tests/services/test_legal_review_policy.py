@@ -57,9 +57,27 @@ def test_the_floor_and_the_default_are_the_law_and_the_documented_policy():
 
 
 def test_a_new_agency_reviews_the_default(org):
+    from gkcase.services.org import create_agency
+
     with unit_of_work(org.engine) as session:
-        stored = session.get(Agency, org.fgw.id).legal_review_outcomes
+        added = create_agency(
+            session,
+            parent=session.get(Agency, org.fgw.id),
+            code="NEW",
+            name="某市新设机关",
+            letter_prefix="某新公开",
+            review_body="某市人民政府",
+            court="某市某区人民法院",
+        )
+        stored = added.legal_review_outcomes
     assert legal_review_outcomes(stored) == LEGAL_REVIEW_DEFAULT
+
+
+def _use_default(org):
+    with unit_of_work(org.engine) as session:
+        set_legal_review(
+            session, session.get(Agency, org.fgw.id), [o.value for o in LEGAL_REVIEW_DEFAULT]
+        )
 
 
 NOT_EXIST = {"outcome": "not_exist", "fields": {"search_record": "检索了公文系统和档案室，未找到"}}
@@ -74,6 +92,7 @@ def _drafted(org, decision):
 
 
 def test_by_default_a_not_exist_reply_goes_to_legal_review(org):
+    _use_default(org)
     case = _drafted(org, NOT_EXIST)
     with pytest.raises(GuardFailed) as caught:
         fire(org, case.id, "submit_for_signing", "caseworker", as_of=D(2026, 3, 10))

@@ -278,7 +278,13 @@ def test_the_life_of_a_case_across_roles(pages, live):
             2,
         )
         letters = session.exec(select(Letter.kind).where(Letter.case_id == case_id)).all()
-        assert sorted(letters) == ["correction_notice", "reply_partially_disclosed"]
+        # each issued by its act: the notice, the consultation letter, the reply (no disclosure
+        # notice: the third party's part was withheld)
+        assert letters == [
+            "correction_notice",
+            "third_party_consultation",
+            "reply_partially_disclosed",
+        ]
         assert session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
 
     # --- the supervisor sees the reply in the statistics, and the audit trail verifies ---------
