@@ -661,6 +661,7 @@ def _facts(
         ),
         delivered=bool(delivered),
         receipt_issued=timeline.receipt_issued,
+        letters_issued=timeline.letters_issued > 0,
         letter_problem=letter_problem,
     )
 

@@ -182,6 +182,7 @@ class CaseFacts:
     legal_approved: bool = False
     delivered: bool = False
     receipt_issued: bool = False
+    letters_issued: bool = False
     letter_problem: str | None = None  # the drafted reply's blocking lint findings, if any
 
 
@@ -281,6 +282,12 @@ def receipt_date_known(facts: CaseFacts) -> str | None:
     # The receipt states the Art 31 receipt date and the reply due date.
     if facts.reply_due is None:
         return "收到申请之日或答复期限尚未确定，不能出具接收回执"
+    return None
+
+
+def a_letter_issued(facts: CaseFacts) -> str | None:
+    if not facts.letters_issued:
+        return "本案尚无已出具的文书"
     return None
 
 
@@ -396,7 +403,8 @@ RULES: tuple[Rule, ...] = (
           "重新办理（复议决定或判决责令重新答复）"),
     _rule(T.RECORD_REMEDY, FINISHED_STATES, None, [L, H], "登记行政复议或诉讼"),
     # 更正 a letter already issued: voided with a reason, issued again; both stay in the history
-    _rule(T.CORRECT_LETTER, tuple(State), None, [H], "更正已出具的文书", letters=[SAME_KIND]),
+    _rule(T.CORRECT_LETTER, tuple(State), None, [H], "更正已出具的文书", a_letter_issued,
+          letters=[SAME_KIND]),
 )
 # fmt: on
 

@@ -66,6 +66,7 @@ class Timeline:
     deferral: Deferral | None = None
     reasons_requested: bool = False
     receipt_issued: bool = False  # the 接收回执 went out (once per case, kept across rounds)
+    letters_issued: int = 0  # letters the case's acts issued, every round
 
     @property
     def open_consultations(self) -> list[ConsultationFacts]:
@@ -73,6 +74,9 @@ class Timeline:
 
     def apply(self, trigger: str, p: Mapping[str, Any]) -> Timeline:
         """This timeline after one more event (a reopening starts a new one)."""
+        self.letters_issued += len(p.get("letters") or ()) + (
+            1 if trigger == "sign" and p.get("letter_id") else 0  # a reply signed before acts
+        )
         if trigger == "register":
             self.receipt = _d(p.get("receipt_date"))
         elif trigger == "confirm":
@@ -115,6 +119,7 @@ class Timeline:
                 reopened_due=_d(p.get("due_on")),
                 start_label=label,
                 receipt_issued=self.receipt_issued,
+                letters_issued=self.letters_issued,
             )
         return self
 

@@ -150,6 +150,7 @@ GOOD = CaseFacts(
     legal_review_required=False,
     legal_approved=True,
     delivered=True,
+    letters_issued=True,
 )
 GOOD_FOR = {
     T.DEFER: dataclasses.replace(GOOD, reasons_requested=True),  # Art 35: reasons first
@@ -397,6 +398,14 @@ GUARD_CASES = [
         CW,
         R(GOOD, receipt_issued=True),
         "接收回执已出具；如有错误，请由负责人更正",
+    ),
+    (
+        "a_letter_issued",
+        S.DELIVERED,
+        T.CORRECT_LETTER,
+        HEAD,
+        R(GOOD, letters_issued=False),
+        "本案尚无已出具的文书",
     ),
     (
         "reply_letter_clean_submit",

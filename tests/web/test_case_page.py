@@ -453,8 +453,14 @@ def test_a_notice_goes_out_with_its_act_and_its_page_shows_what_was_issued(web):
     page = user.get(f"/cases/{case_id}").text
     assert "政府信息公开申请补正告知书" in page and "某发改公开补〔" in page
     letter = user.get(f"/cases/{case_id}/letters/correction_notice").text
-    assert "本文书没有待出具的稿件" in letter and "/issue" not in letter and "/slots" not in letter
-    assert "某发改公开补〔" in letter
+    assert "没有待出具的稿件" in letter and "/slots" not in letter
+    assert "/letters/correction_notice/issue" not in letter
+    assert "已出具：某发改公开补〔" in letter
+    frame = re.search(r'src="(/cases/\d+/issued/\d+/frame)"', letter).group(1)
+    shown = user.get(frame)
+    assert shown.status_code == 200 and "请写明文件名称、文号或者其他特征性描述" in shown.text
+    assert "script-src" not in shown.headers["content-security-policy"]
+    assert web.user("zjw_caseworker").get(frame).status_code == 404
     # its history entry names the letter it issued
     assert "出具的文书 政府信息公开申请补正告知书 某发改公开补〔" in text_of(page)
 

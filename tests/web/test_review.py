@@ -74,6 +74,26 @@ def test_approve_moves_the_case_to_signing(web):
     assert "已审核通过" in after.text and case.number not in after.text.split("</h1>")[1]
 
 
+def test_a_reply_the_lint_refuses_cannot_be_approved_and_the_reviewer_sees_why(web):
+    from gkcase.models import Agency
+
+    case_id = in_legal_review(web.org, D(2026, 3, 2))
+    with unit_of_work(web.org.engine) as session:  # no review body: no remedy clause possible
+        agency = session.get(Agency, web.org.fgw.id)
+        agency.review_body = ""
+        session.add(agency)
+    reviewer = web.user("legal_reviewer")
+    html = reviewer.get(f"/review/{case_id}").text
+    assert re.search(r'<button type="submit" name="action" value="approve"[^>]* disabled', html)
+    assert "暂不能「审核通过」：文书存在问题：" in html
+    assert re.search(r'value="return_draft" class="danger">', html)  # returning stays possible
+    version = _version(html)
+    refused = reviewer.post(f"/review/{case_id}", {"action": "approve", "version": version})
+    assert refused.status_code == 409 and "文书存在问题" in refused.text
+    case, _events = _case(web, case_id)
+    assert case.state == "legal_review"
+
+
 def test_return_needs_comments_kept_next_to_the_field(web):
     case_id = in_legal_review(web.org, D(2026, 3, 2))
     reviewer = web.user("legal_reviewer")

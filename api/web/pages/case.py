@@ -507,6 +507,26 @@ def letter_frame(request: Request, case_id: int, kind: str, viewer: ViewerDep) -
     )
 
 
+@router.get("/cases/{case_id:int}/issued/{letter_id:int}/frame")
+def issued_frame(request: Request, case_id: int, letter_id: int, viewer: ViewerDep) -> Response:
+    """An issued letter's frozen HTML, for an iframe: exactly the bytes that were issued."""
+    case_id = _case_id(case_id)
+    with with_read(request) as session:
+        service.get_case(session, case_id, viewer.user)
+        letter = session.get(Letter, letter_id) if 1 <= letter_id <= MAX_ID else None
+        if letter is None or letter.case_id != case_id:
+            raise service.NotFound("文书不存在", field="letter_id")
+        html = letter.html
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Security-Policy": LETTER_FRAME_CSP,
+            "X-Frame-Options": "SAMEORIGIN",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 @router.post("/cases/{case_id:int}/letters/{kind}/slots")
 async def save_slots(request: Request, case_id: int, kind: str, viewer: ViewerDep) -> Response:
     form = await read_form(request, viewer)

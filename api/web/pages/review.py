@@ -184,7 +184,12 @@ def _detail(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "letter_kind": letter_kind,
         "workdays_left": _workdays_left(session, case, today),
         "submitted_on": _submissions(session, [case.id]).get(case.id),
-        "in_review": case.state == State.LEGAL_REVIEW.value,
+        # what the machine lets this reviewer do now, with the reason where it does not (RULES)
+        "decisions": [
+            (trigger.value, ACTIONS[trigger.value], reason)
+            for trigger, reason in case_service.permitted(session, case, viewer.user, today)
+            if trigger.value in ACTIONS
+        ],
         "state_label": State(case.state).label,
         "actions": ACTIONS,
     }
