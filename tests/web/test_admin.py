@@ -558,3 +558,26 @@ def test_admin_adds_a_user_with_the_keyboard_only(pages, live):
     page.goto("/admin/calendar")
     assert page.locator("table.years tbody tr").count() >= 8
     screenshot(page, "admin-calendar")
+
+
+def test_the_legal_review_range_is_widened_never_below_the_floor(web):
+    from gkcase.states.outcomes import LEGAL_REVIEW_MINIMUM, legal_review_outcomes
+
+    admin = web.user("admin")
+    fgw = web.org.fgw.id
+    page = admin.get("/admin/agencies").text
+    assert "法制审核范围" in page
+    # the floor's boxes are locked (and carried by hidden inputs)
+    assert re.search(r'id="f-review-\d+-withheld_state_secret"[^>]* checked disabled', page)
+    floor = [o.value for o in LEGAL_REVIEW_MINIMUM]
+    saved = admin.post(f"/admin/agencies/{fgw}/legal-review", {"outcomes": [*floor, "not_exist"]})
+    assert saved.status_code == 303
+    assert "已更新「某市发展和改革委员会」的法制审核范围" in admin.get("/admin/agencies").text
+    with read_session(web.org.engine) as session:
+        stored = session.get(Agency, fgw).legal_review_outcomes
+    assert {o.value for o in legal_review_outcomes(stored)} == {*floor, "not_exist"}
+    forged = admin.post(f"/admin/agencies/{fgw}/legal-review", {"outcomes": ["not_exist"]})
+    assert forged.status_code == 422
+    assert "不予公开、部分公开的答复必须经法制审核，不能取消" in forged.text
+    with read_session(web.org.engine) as session:
+        assert session.get(Agency, fgw).legal_review_outcomes == stored
