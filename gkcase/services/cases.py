@@ -397,6 +397,7 @@ def _applicant(session: Session, data: ApplicantIn) -> int:
 class Fired:
     case: Any  # CaseRow: the case as fire() left it
     event: EventRecord
+    replayed: bool = False  # a repeated request: the event it had already made
 
 
 def fire(
@@ -569,7 +570,7 @@ def _replay(
         return None  # a value the event did not keep (a contact): cannot tell, so a conflict
     row = CaseRow(**{c.name: getattr(case, c.name) for c in _CASE})
     record = EventRecord(**{f.name: getattr(last, f.name) for f in dataclasses.fields(EventRecord)})
-    return Fired(row, record)
+    return Fired(row, record, replayed=True)
 
 
 def _stale(session: Session, case: Case, expected: int) -> StaleCase:

@@ -734,7 +734,7 @@ def request_letter(
             return again[-1], False
         raise
     entry = json.loads(fired.event.payload)["letters"][0]
-    return session.get(Letter, entry["letter_id"]), True
+    return session.get(Letter, entry["letter_id"]), not fired.replayed
 
 
 def live_letters(session: Session, case: Case, kind: str | None = None) -> list[Letter]:

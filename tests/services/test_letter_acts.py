@@ -179,6 +179,7 @@ def test_a_repeated_request_replays_only_for_the_same_person_and_payload(org):
     first = fire(org, case.id, "request_correction", "caseworker", items, version=version)
     again = fire(org, case.id, "request_correction", "caseworker", items, version=version)
     assert again.event.seq == first.event.seq and again.event.hash == first.event.hash
+    assert again.replayed and not first.replayed
     assert len(_letters(org, case.id)) == 1
     other = {"items": ["文号"], "guidance": "请写明文号"}
     with pytest.raises(cases.StaleCase):
