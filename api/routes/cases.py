@@ -12,7 +12,7 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Response
+from fastapi import Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import func, not_
 from sqlmodel import Session, col, select
@@ -1065,14 +1065,39 @@ def _guarded(call: Any) -> Any:
         raise ValidationError("日期超出可计算的范围", field="payload") from None
 
 
+#: The client's key for one request: sent again after it succeeded (a retry after a lost
+#: answer), the action answers with the event it made — the same letters and 文号 — not 409.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="optional; a repeated request with the same key gets the same event",
+    ),
+]
+
+
 def _make_action(trigger: Trigger, body_model: type[BaseModel]) -> Any:
     def action(
-        case_id: CaseId, body: body_model, session: SessionDep, user: CurrentUser
+        case_id: CaseId,
+        body: body_model,
+        session: SessionDep,
+        user: CurrentUser,
+        idempotency_key: IdempotencyKey = None,
     ) -> ActionOut:
         payload = _payload_of(body)
         fired = _guarded(
             lambda: service.fire(
-                session, case_id, trigger, user, payload, body.expected_version, as_of=body.as_of
+                session,
+                case_id,
+                trigger,
+                user,
+                payload,
+                body.expected_version,
+                as_of=body.as_of,
+                request_key=idempotency_key,
             )
         )
         e = fired.event

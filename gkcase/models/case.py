@@ -262,6 +262,9 @@ class CaseEvent(SQLModel, table=True):
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)  # HMAC-SHA256 under key_id; plain SHA-256 when key_id is ""
     key_id: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    #: The client's key for this request (a form's, or the API's ``Idempotency-Key``): the same
+    #: request sent again is answered with this event. Not a fact of the case; not in the hash.
+    request_key: str | None = Field(default=None, max_length=64)
 
 
 class Counter(SQLModel, table=True):

@@ -409,8 +409,12 @@ def fire(
     expected_version: int,
     *,
     as_of: date | None = None,
+    request_key: str | None = None,
 ) -> Fired:
-    """Fire ``trigger`` on a case, in the caller's unit of work (see the module docstring)."""
+    """Fire ``trigger`` on a case, in the caller's unit of work (see the module docstring).
+
+    ``request_key`` is the client's key for this request (a form's hidden field, the API's
+    ``Idempotency-Key``): sent again after it succeeded, the request gets the event it made."""
     try:
         trigger = Trigger(trigger)
     except ValueError:
@@ -427,7 +431,7 @@ def fire(
         found = session.get(Case, case_id)
         if found is None or found.agency_id != actor.agency_id:
             raise NotFound("案件不存在", field="case_id")
-        replayed = _replay(session, found, trigger, actor, payload, expected_version)
+        replayed = _replay(session, found, trigger, actor, request_key, expected_version)
         if replayed is not None:
             return replayed
         raise _stale(session, found, expected_version)
@@ -471,6 +475,7 @@ def fire(
         reason,
         before,
         as_of,
+        request_key=request_key,
     )
     connection.execute(
         _WRITE_CASE, {"b_case_id": case.id} | {f"v_{n}": getattr(case, n) for n in _WRITABLE}
@@ -549,25 +554,25 @@ def _replay(
     case: Case,
     trigger: Trigger,
     actor: User,
-    payload: Mapping[str, Any] | None,
+    request_key: str | None,
     expected: int,
 ) -> Fired | None:
-    """A request repeated after it succeeded (a double click, a client's retry): the case moved
-    on by exactly the event this same person fired with this same payload. It gets that event —
-    and so the same letters and 文号 — instead of a conflict; nothing is written again."""
-    if case.version != expected + 1:
+    """A request sent again after it succeeded (a double click, a client's retry), known by its
+    key: the case moved on by exactly the event that request made. It gets that event — and so
+    the same letters and 文号 — instead of a conflict; nothing is written again. Two requests
+    without a key, or with different keys, are two requests: the second is stale."""
+    if not request_key or case.version != expected + 1:
         return None
     last = session.exec(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.seq).desc())
     ).first()
-    if last is None or last.trigger != trigger.value or last.actor_id != actor.id:
+    if (
+        last is None
+        or last.request_key != request_key
+        or last.trigger != trigger.value
+        or last.actor_id != actor.id
+    ):
         return None
-    asked = payloads.parse_payload(trigger, payload).model_dump(mode="json")
-    stored = json.loads(last.payload)
-    if any(v is not None and k in stored and stored[k] != v for k, v in asked.items()):
-        return None
-    if any(k not in stored and v not in (None, "", [], {}) for k, v in asked.items()):
-        return None  # a value the event did not keep (a contact): cannot tell, so a conflict
     row = CaseRow(**{c.name: getattr(case, c.name) for c in _CASE})
     record = EventRecord(**{f.name: getattr(last, f.name) for f in dataclasses.fields(EventRecord)})
     return Fired(row, record, replayed=True)
@@ -1378,6 +1383,7 @@ class EventRecord:
     prev_hash: str
     hash: str
     key_id: str = ""
+    request_key: str | None = None
 
 
 _INSERT_EVENT = insert(CaseEvent.__table__)
@@ -1394,6 +1400,8 @@ def _append_event(
     reason: str,
     before: Mapping[str, Any] | None,
     on: date,
+    *,
+    request_key: str | None = None,
 ) -> EventRecord:
     """Add the next event of the chain. Its predecessor is the head kept on the case row, which
     the caller holds locked (version bump or new case), so no other writer can interleave."""
@@ -1420,6 +1428,7 @@ def _append_event(
         "prev_hash": prev,
         "hash": "",
         "key_id": audit.key_ring().current.id,
+        "request_key": request_key,
     }
     record = EventRecord(**values)
     values["hash"] = _event_hash(record)

@@ -177,3 +177,29 @@ def test_downloads_are_the_frozen_bytes_and_verify(api, org):  # noqa: F811
         "identical": True,
         "problems": [],
     }
+
+
+def test_a_retried_action_with_its_idempotency_key_gets_the_same_letter(api, org):  # noqa: F811
+    case = register(org)
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
+    me = token_for(org, "caseworker")
+    version = api.get(f"/api/cases/{case.id}", headers=me).json()["version"]
+    body = {
+        "expected_version": version,
+        "payload": {"items": ["所需文件的年份"], "guidance": "请写明文件名称或文号"},
+        "as_of": "2026-03-04",
+    }
+    url = f"/api/cases/{case.id}/actions/request_correction"
+    keyed = me | {"Idempotency-Key": "retry-0001"}
+    first, again = (api.post(url, json=body, headers=keyed) for _ in range(2))
+    assert first.status_code == again.status_code == 200, again.text
+    assert first.json()["event"] == again.json()["event"]
+    assert first.json()["event"]["payload"]["letters"][0]["number"] == "某发改公开补〔2026〕1号"
+    refused(api.post(url, json=body, headers=me), 409, "case.stale")  # no key: another request
+    refused(
+        api.post(url, json=body, headers=me | {"Idempotency-Key": "bad key!"}),
+        422,
+        "validation",
+    )
+    with unit_of_work(org.engine) as session:
+        assert len(session.exec(select(Letter)).all()) == 1

@@ -46,6 +46,21 @@ def _events(org, case_id):
         return [(e.trigger, json.loads(e.payload), e.actor_name) for e in rows]
 
 
+def fire_keyed(org, case_id, trigger, role, version, key, payload=None):
+    """Fire as a client that sends a request key (the form's, or ``Idempotency-Key``)."""
+    with unit_of_work(org.engine) as session:
+        return cases.fire(
+            session,
+            case_id,
+            trigger,
+            org.user(role),
+            payload,
+            version,
+            as_of=D(2026, 3, 11),
+            request_key=key,
+        )
+
+
 def _handling(org):
     case = register(org)  # in person, Mon 2026-03-02: due 2026-03-30 (20 working days)
     fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
@@ -157,17 +172,40 @@ def test_twenty_parallel_sign_requests_sign_once(org):
         version = session.get(Case, case.id).version
     barrier = threading.Barrier(20)
 
-    def sign(_):
+    def sign(key):
         barrier.wait()
-        fired = fire(org, case.id, "sign", "office_head", as_of=D(2026, 3, 11), version=version)
+        try:
+            fired = fire_keyed(org, case.id, "sign", "office_head", version, key)
+        except cases.StaleCase:
+            return "stale"
         return fired.event.seq, json.loads(fired.event.payload)["letters"][0]["number"]
 
+    # one click sent twenty times (one request key): the one event, letter and number for all
     with ThreadPoolExecutor(20) as pool:
-        answers = list(pool.map(sign, range(20)))
-    # the same person's repeated request gets the one event, letter and number
+        answers = list(pool.map(sign, ["click-0001"] * 20))
     assert set(answers) == {(answers[0][0], "某发改公开答〔2026〕1号")}
     assert [x.kind for x in _letters(org, case.id)] == ["reply_disclosed"]
     assert [t for t, _, _ in _events(org, case.id)].count("sign") == 1
+
+
+def test_twenty_different_sign_requests_sign_once_and_the_rest_are_told_why(org):
+    case = _to_signing(org)
+    with unit_of_work(org.engine) as session:
+        version = session.get(Case, case.id).version
+    barrier = threading.Barrier(20)
+
+    def sign(key):
+        barrier.wait()
+        try:
+            fire_keyed(org, case.id, "sign", "office_head", version, key)
+        except cases.StaleCase as exc:
+            return exc.code
+        return "signed"
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(sign, [f"tab-{n:04d}" for n in range(20)]))
+    assert sorted(answers) == ["case.stale"] * 19 + ["signed"]
+    assert [x.kind for x in _letters(org, case.id)] == ["reply_disclosed"]
 
 
 def test_a_repeated_request_replays_only_for_the_same_person_and_payload(org):
@@ -176,14 +214,17 @@ def test_a_repeated_request_replays_only_for_the_same_person_and_payload(org):
     with unit_of_work(org.engine) as session:
         version = session.get(Case, case.id).version
     items = {"items": ["年份"], "guidance": "请写明年份"}
-    first = fire(org, case.id, "request_correction", "caseworker", items, version=version)
-    again = fire(org, case.id, "request_correction", "caseworker", items, version=version)
+    first = fire_keyed(org, case.id, "request_correction", "caseworker", version, "k-1", items)
+    again = fire_keyed(org, case.id, "request_correction", "caseworker", version, "k-1", items)
     assert again.event.seq == first.event.seq and again.event.hash == first.event.hash
     assert again.replayed and not first.replayed
     assert len(_letters(org, case.id)) == 1
-    other = {"items": ["文号"], "guidance": "请写明文号"}
+    with pytest.raises(cases.StaleCase):  # another request (another key, or none): stale
+        fire_keyed(org, case.id, "request_correction", "caseworker", version, "k-2", items)
     with pytest.raises(cases.StaleCase):
-        fire(org, case.id, "request_correction", "caseworker", other, version=version)
+        fire(org, case.id, "request_correction", "caseworker", items, version=version)
+    with pytest.raises(cases.StaleCase):  # the key is the caseworker's request, not another's
+        fire_keyed(org, case.id, "request_correction", "registrar", version, "k-1", items)
 
 
 # --- correction (更正) ------------------------------------------------------------------

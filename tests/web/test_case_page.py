@@ -465,6 +465,32 @@ def test_a_notice_goes_out_with_its_act_and_its_page_shows_what_was_issued(web):
     assert "出具的文书 政府信息公开申请补正告知书 某发改公开补〔" in text_of(page)
 
 
+def test_a_double_clicked_action_is_done_once_and_both_clicks_succeed(web):
+    case_id = reviewing(web.org)
+    user = web.user("caseworker")
+    page = user.get(f"/cases/{case_id}").text
+    form = details_of(page, "request_correction")
+    key = re.search(r'name="request_key" value="([^"]+)"', form).group(1)
+    data = {
+        "expected_version": str(version_of(web.org, case_id)),
+        "request_key": key,
+        "items": "所需文件的年份",
+        "guidance": "请写明文件名称",
+    }
+    first, second = (
+        user.post(f"/cases/{case_id}/actions/request_correction", data) for _ in range(2)
+    )
+    assert first.status_code == second.status_code == 303
+    with read_session(web.org.engine) as session:
+        from gkcase.models import CaseEvent, Letter
+
+        triggers = session.exec(select(CaseEvent.trigger).where(CaseEvent.case_id == case_id)).all()
+        letters = session.exec(select(Letter).where(Letter.case_id == case_id)).all()
+    assert triggers.count("request_correction") == 1 and len(letters) == 1
+    # the page is shown afresh with a new key: another submission is another request
+    assert key not in user.get(f"/cases/{case_id}").text
+
+
 def test_the_reply_is_written_on_its_page_and_issued_by_signing(web):
     case_id = handling(web.org)
     fire(

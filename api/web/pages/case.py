@@ -10,6 +10,7 @@ page with the message beside the field and everything typed kept.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -285,6 +286,8 @@ def _load(
         "chain": chain,
         "can_bundle": can_bundle,  # the evidence bundle holds unmasked personal data
         "can_write": can_write,
+        # one key per page shown: the same form sent twice (a double click) is one request
+        "request_key": secrets.token_urlsafe(12),
         "state_label": _state_label,
         "summarize": forms.summarize,
         "choice_label": forms.choice_label,
@@ -356,6 +359,7 @@ async def fire_action(request: Request, case_id: int, trigger: str, viewer: View
     case_id = _case_id(case_id)
     values = form_values(form)
     values.pop("expected_version", None)
+    request_key = str(values.pop("request_key", "") or "")[:64] or None
     if values.pop("_choose", None) is not None:  # no-JS: show the chosen outcome's fields
         return _page(request, viewer, case_id, open_trigger=action, values=values)
     payload = forms.parse(action, values)
@@ -366,7 +370,9 @@ async def fire_action(request: Request, case_id: int, trigger: str, viewer: View
         expected = 0
     try:
         with unit_of_work(engine_of(request)) as session:
-            service.fire(session, case_id, action, viewer.user, payload, expected)
+            service.fire(
+                session, case_id, action, viewer.user, payload, expected, request_key=request_key
+            )
     except service.NotFound:
         raise
     except service.StaleCase as exc:

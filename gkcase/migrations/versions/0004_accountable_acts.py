@@ -2,7 +2,8 @@
 keyed audit trail (issue #17).
 
 ``case_event.key_id`` names the key of an event's HMAC (empty: a plain SHA-256 from before);
-``gk_case.chain_seal`` is the keyed seal over a case's chain head (gkcase/audit.py). Chains from
+``gk_case.chain_seal`` is the keyed seal over a case's chain head (gkcase/audit.py);
+``case_event.request_key`` the client's key of the request that made an event (a repeat gets it). Chains from
 before are sealed by ``gkcase init`` with the key, which a migration does not hold.
 
 ``agency.legal_review_outcomes``: the outcomes whose reply goes to legal review, never fewer
@@ -58,6 +59,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("key_id", sa.String(length=20), nullable=False, server_default="")
         )
+        batch.add_column(sa.Column("request_key", sa.String(length=64), nullable=True))
     with op.batch_alter_table("gk_case") as batch:
         batch.add_column(
             sa.Column("chain_seal", sa.String(length=90), nullable=False, server_default="")
@@ -88,3 +90,4 @@ def downgrade() -> None:
     op.drop_column("agency", "legal_review_outcomes")
     op.drop_column("gk_case", "chain_seal")
     op.drop_column("case_event", "key_id")
+    op.drop_column("case_event", "request_key")
