@@ -126,24 +126,42 @@ def canonical(value: object) -> bytes:
 # --- seals ------------------------------------------------------------------------------------
 
 
-def seal_body(case_id: int, agency_id: int, number: str, count: int, head: str) -> bytes:
+def seal_body(
+    case_id: int, agency_id: int, number: str, count: int, head: str, legacy: str = ""
+) -> bytes:
     return canonical(
-        {"case": case_id, "agency": agency_id, "number": number, "events": count, "head": head}
+        {
+            "case": case_id,
+            "agency": agency_id,
+            "number": number,
+            "events": count,
+            "head": head,
+            "legacy_letters": legacy,
+        }
     )
 
 
-def seal(case_id: int, agency_id: int, number: str, count: int, head: str) -> str:
-    """``<key id>:<hmac>`` over a case row's identity and chain head, under the current key."""
+def seal(case_id: int, agency_id: int, number: str, count: int, head: str, legacy: str = "") -> str:
+    """``<key id>:<hmac>`` over a case row's identity, chain head and the letters it had before
+    letters were acts (``legacy``), under the current key."""
     key = key_ring().current
-    return f"{key.id}:{key.mac(seal_body(case_id, agency_id, number, count, head))}"
+    return f"{key.id}:{key.mac(seal_body(case_id, agency_id, number, count, head, legacy))}"
 
 
-def seal_ok(value: str, case_id: int, agency_id: int, number: str, count: int, head: str) -> bool:
+def seal_ok(
+    value: str,
+    case_id: int,
+    agency_id: int,
+    number: str,
+    count: int,
+    head: str,
+    legacy: str = "",
+) -> bool:
     key_id, _, mac = (value or "").partition(":")
     if not key_id or not mac:
         return False
-    expected = key_ring().get(key_id).mac(seal_body(case_id, agency_id, number, count, head))
-    return hmac.compare_digest(mac, expected)
+    body = seal_body(case_id, agency_id, number, count, head, legacy)
+    return hmac.compare_digest(mac, key_ring().get(key_id).mac(body))
 
 
 # --- anchors ----------------------------------------------------------------------------------

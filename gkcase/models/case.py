@@ -126,6 +126,11 @@ class Case(SQLModel, table=True):
     last_event_hash: str = Field(default="", max_length=64)
     #: ``<key id>:<HMAC>`` over the case's identity and chain head (gkcase/audit.py)
     chain_seal: str = Field(default="", max_length=90, sa_column_kwargs={"server_default": ""})
+    #: Letters issued outside any event before letters were acts (ids, comma-separated), kept
+    #: under the seal at the upgrade; every later letter must be in an event.
+    legacy_letters: str = Field(
+        default="", sa_column=Column(Text, nullable=False, default="", server_default="")
+    )
     version: int = 1
     created_at: datetime
     updated_at: datetime

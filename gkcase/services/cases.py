@@ -315,6 +315,7 @@ def register(
         "event_count": 0,
         "last_event_hash": "",
         "chain_seal": "",
+        "legacy_letters": "",
         "created_at": now,
         "updated_at": now,
         "registered_by": actor.id,
@@ -1434,7 +1435,9 @@ def _append_event(
     values["hash"] = _event_hash(record)
     session.connection().execute(_INSERT_EVENT, values)
     case.event_count, case.last_event_hash = seq, values["hash"]
-    case.chain_seal = audit.seal(case.id, case.agency_id, case.number, seq, values["hash"])
+    case.chain_seal = audit.seal(
+        case.id, case.agency_id, case.number, seq, values["hash"], case.legacy_letters or ""
+    )
     return EventRecord(**values)
 
 
@@ -1524,7 +1527,7 @@ def _seal_problems(case: Case) -> list[str]:
     try:
         ok = audit.seal_ok(
             case.chain_seal, case.id, case.agency_id, case.number, case.event_count,
-            case.last_event_hash,
+            case.last_event_hash, case.legacy_letters,
         )  # fmt: skip
     except audit.AuditKeyError as exc:
         return [f"签章：{exc.message}"]
@@ -1570,25 +1573,28 @@ def _derived_problems(session: Session, case: Case, events: list[CaseEvent]) -> 
 _LETTER_HASHES = ("html_sha256", "docx_sha256", "pdf_sha256")
 
 
+def _recorded_letters(trigger: str, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The letters an event records as issued (with an id: generated data has none)."""
+    entries = list(payload.get("letters") or ())
+    if trigger == "sign" and payload.get("letter_id") is not None:  # a 签发 from before acts
+        entries.append(
+            {
+                "letter_id": payload["letter_id"],
+                "number": payload.get("letter_number"),
+                "html_sha256": payload.get("letter_sha256"),
+            }
+        )
+    return [e for e in entries if e.get("letter_id") is not None]
+
+
 def _letter_problems(
     session: Session, case: Case, events: list[CaseEvent], *, files: bool
 ) -> list[str]:
     """Each letter as its issuing event recorded it; with ``files``, its stored bytes too."""
     recorded: dict[int, dict[str, Any]] = {}
     for event in events:
-        payload = json.loads(event.payload)
-        entries = list(payload.get("letters") or ())
-        if event.trigger == "sign" and payload.get("letter_id") is not None:  # before acts
-            entries.append(
-                {
-                    "letter_id": payload["letter_id"],
-                    "number": payload.get("letter_number"),
-                    "html_sha256": payload.get("letter_sha256"),
-                }
-            )
-        for entry in entries:
-            if entry.get("letter_id") is not None:
-                recorded[int(entry["letter_id"])] = entry | {"seq": event.seq}
+        for entry in _recorded_letters(event.trigger, json.loads(event.payload)):
+            recorded[int(entry["letter_id"])] = entry | {"seq": event.seq}
     rows = {
         row.id: row
         for row in session.exec(
@@ -1620,8 +1626,9 @@ def _letter_problems(
             ]
             if changed:
                 problems.append(f"文书：{where}的{'、'.join(changed)}文件已被改动")
+    legacy = {int(x) for x in (case.legacy_letters or "").split(",") if x}
     for letter_id, row in rows.items():
-        if letter_id not in recorded:
+        if letter_id not in recorded and letter_id not in legacy:
             problems.append(f"文书：{row.number}未由任何办理事件出具，不在审计链中")
     return problems
 
@@ -1680,11 +1687,24 @@ def seal_unsealed(session: Session) -> int:
         ).first()
         if keyed is not None:
             continue
+        # letters issued outside any event before letters were acts: kept, under the seal
+        referenced = {
+            int(entry["letter_id"])
+            for _trigger, payload in _event_pairs(session, case.id)
+            for entry in _recorded_letters(_trigger, payload)
+        }
+        letter_ids = session.exec(select(Letter.id).where(Letter.case_id == case.id)).all()
+        case.legacy_letters = ",".join(str(i) for i in sorted(set(letter_ids) - referenced))
         check = verify(session, case.id, files=False)
         chain_ok = not [p for p in check.problems if not p.startswith("签章：")]
         if chain_ok:
             case.chain_seal = audit.seal(
-                case.id, case.agency_id, case.number, case.event_count, case.last_event_hash
+                case.id,
+                case.agency_id,
+                case.number,
+                case.event_count,
+                case.last_event_hash,
+                case.legacy_letters,
             )
             session.add(case)
             sealed += 1

@@ -266,6 +266,30 @@ def test_bad_keys_are_refused_with_a_reason(text, message):
     assert message in caught.value.message and caught.value.code == "audit.key"
 
 
+def _a_letter(session, case_id, number):
+    """A bare letter row, as an old version wrote one outside any event."""
+    from datetime import UTC, datetime
+
+    row = Letter(
+        case_id=case_id,
+        agency_id=session.get(Case, case_id).agency_id,
+        kind="receipt",
+        number=number,
+        issued_on=D(2026, 3, 2),
+        issued_at=datetime(2026, 3, 2, tzinfo=UTC),
+        template_origin="builtin",
+        template_version=0,
+        template_sha256="0" * 64,
+        variables="{}",
+        html="<p>回执</p>",
+        html_sha256=hashlib.sha256("<p>回执</p>".encode()).hexdigest(),
+        text="回执",
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
 def test_a_chain_from_before_keys_is_sealed_once_and_protected_from_then_on(org):
     case = register(org)
     fire(org, case.id, "start_review", "caseworker")
@@ -288,13 +312,28 @@ def test_a_chain_from_before_keys_is_sealed_once_and_protected_from_then_on(org)
         c=case.id,
     )
     assert _problems(org, case.id) == ("签章：案件记录没有密钥签章",)
+    # a letter issued outside any event, as the old version allowed
+    with unit_of_work(org.engine) as session:
+        old = _a_letter(session, case.id, "某发改公开收〔2026〕1号")
     with unit_of_work(org.engine) as session:
         assert svc.seal_unsealed(session) == 1
+        assert session.get(Case, case.id).legacy_letters == str(old)
     with read_session(org.engine) as session:
         assert svc.verify(session, case.id).ok
     fire(org, case.id, "accept", "caseworker")  # new events are keyed, chained to the old
     with read_session(org.engine) as session:
         assert svc.verify(session, case.id).ok
+    with unit_of_work(org.engine) as session:  # a letter slipped in after the upgrade is caught
+        _a_letter(session, case.id, "某发改公开收〔2026〕9号")
+    assert "文书：某发改公开收〔2026〕9号未由任何办理事件出具，不在审计链中" in _problems(
+        org, case.id, files=False
+    )
+    _sql(org, "DELETE FROM letter WHERE number = :n", n="某发改公开收〔2026〕9号")
+    _sql(org, "UPDATE gk_case SET legacy_letters = '' WHERE id = :c", c=case.id)  # hide the old
+    assert "签章：案件记录的签章与其事件链不符（事件被删除或整条链被改写）" in _problems(
+        org, case.id, files=False
+    )
+    _sql(org, "UPDATE gk_case SET legacy_letters = :l WHERE id = :c", l=str(old), c=case.id)
     # a keyed chain whose seal is removed is never sealed again
     _sql(org, "UPDATE gk_case SET chain_seal = '' WHERE id = :c", c=case.id)
     with unit_of_work(org.engine) as session:

@@ -3,7 +3,8 @@ keyed audit trail (issue #17).
 
 ``case_event.key_id`` names the key of an event's HMAC (empty: a plain SHA-256 from before);
 ``gk_case.chain_seal`` is the keyed seal over a case's chain head (gkcase/audit.py);
-``case_event.request_key`` the client's key of the request that made an event (a repeat gets it). Chains from
+``case_event.request_key`` the client's key of the request that made an event (a repeat gets it);
+``gk_case.legacy_letters`` the letters issued outside any event before, kept under the seal. Chains from
 before are sealed by ``gkcase init`` with the key, which a migration does not hold.
 
 ``agency.legal_review_outcomes``: the outcomes whose reply goes to legal review, never fewer
@@ -64,6 +65,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("chain_seal", sa.String(length=90), nullable=False, server_default="")
         )
+        batch.add_column(sa.Column("legacy_letters", sa.Text(), nullable=False, server_default=""))
     with op.batch_alter_table("app_user") as batch:
         batch.add_column(
             sa.Column("service_account", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -89,5 +91,6 @@ def downgrade() -> None:
     op.drop_column("app_user", "service_account")
     op.drop_column("agency", "legal_review_outcomes")
     op.drop_column("gk_case", "chain_seal")
+    op.drop_column("gk_case", "legacy_letters")
     op.drop_column("case_event", "key_id")
     op.drop_column("case_event", "request_key")
