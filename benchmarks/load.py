@@ -441,6 +441,10 @@ def _reads(tally: Tally) -> list[float]:
 
 
 def main() -> int:
+    from gkcase import audit
+
+    # The seeding here and the served workers sign the audit trail with one key (docs/engine.md).
+    os.environ.setdefault("GKCASE_AUDIT_KEYS", audit.new_key_line())
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60, help="each of the two load phases")
     parser.add_argument("--reference-seconds", type=float, default=10)

@@ -89,7 +89,9 @@ def parse_keys(text: str) -> KeyRing:
     return KeyRing(last, keys)
 
 
-def new_key_line(key_id: str = "k1") -> str:
+def new_key_line(key_id: str | None = None) -> str:
+    """A new random key; its id names the day it was made and is unlikely to meet another's."""
+    key_id = key_id or f"k{datetime.now(UTC):%Y%m%d}{secrets.token_hex(2)}"
     return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
 
