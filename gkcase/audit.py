@@ -18,6 +18,7 @@ sealed once, at the upgrade, and anchored from then on.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import hmac
@@ -109,16 +110,18 @@ def _ring(text: str, path: Path) -> KeyRing:
     if text.strip():
         return parse_keys(text)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write("# gkcase audit keys: <id>:<base64 secret>; the last is current\n")
-                handle.write(new_key_line() + "\n")
+        _write_first_key(path)
     return parse_keys(path.read_text())
+
+
+def _write_first_key(path: Path) -> None:
+    """A new key file, readable by its owner only; another process that made it first wins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write("# gkcase audit keys: <id>:<base64 secret>; the last is current\n")
+            handle.write(new_key_line() + "\n")
 
 
 def canonical(value: object) -> bytes:

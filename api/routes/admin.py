@@ -170,7 +170,20 @@ def set_legal_review(
 # --- users --------------------------------------------------------------------------------------
 
 
-class UserIn(BaseModel):
+class _AccountIn(BaseModel):
+    """What every account has: a person's (UserIn) or an integration's (ServiceAccountIn)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
+    full_name: str = Field(min_length=1, max_length=60, description="as the audit trail names it")
+    agency_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="default: the admin's own agency"
+    )
+    roles: list[Role] = Field(min_length=1)
+
+
+class UserIn(_AccountIn):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -187,12 +200,6 @@ class UserIn(BaseModel):
         },
     )
 
-    username: str = Field(min_length=3, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
-    full_name: str = Field(min_length=1, max_length=60)
-    agency_id: int | None = Field(
-        default=None, ge=1, le=MAX_ID, description="default: the admin's own agency"
-    )
-    roles: list[Role] = Field(min_length=1)
     password: str = Field(min_length=8, max_length=200, description="initial password")
     email: str = Field(
         default="",
@@ -235,8 +242,7 @@ def list_users(session: SessionDep, admin: AdminUser) -> list[UserOut]:
     return [_user_out(u) for u in rows]
 
 
-@router.post("/users", response_model=UserOut, status_code=201, summary="新增用户")
-def add_user(data: UserIn, session: SessionDep, admin: AdminUser) -> UserOut:
+def _new_account(data: _AccountIn, session: Session, admin: User, **settings: object) -> UserOut:
     agency_id = data.agency_id if data.agency_id is not None else admin.agency_id
     agency = agency_in_scope(session, admin, agency_id, "agency_id")
     user = create_user(
@@ -245,13 +251,25 @@ def add_user(data: UserIn, session: SessionDep, admin: AdminUser) -> UserOut:
         full_name=data.full_name.strip(),
         agency=agency,
         roles=list(dict.fromkeys(data.roles)),
-        password_hash=auth.hash_password(data.password),
-        email=data.email.strip(),
+        **settings,
     )
     return _user_out(user)
 
 
-class ServiceAccountIn(BaseModel):
+@router.post("/users", response_model=UserOut, status_code=201, summary="新增用户")
+def add_user(data: UserIn, session: SessionDep, admin: AdminUser) -> UserOut:
+    return _new_account(
+        data,
+        session,
+        admin,
+        password_hash=auth.hash_password(data.password),
+        email=data.email.strip(),
+    )
+
+
+class ServiceAccountIn(_AccountIn):
+    """registrar and/or supervisor only (SERVICE_ACCOUNT_ROLES)."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -265,31 +283,12 @@ class ServiceAccountIn(BaseModel):
         },
     )
 
-    username: str = Field(min_length=3, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
-    full_name: str = Field(
-        min_length=1, max_length=60, description="how the audit trail names the integration"
-    )
-    agency_id: int | None = Field(
-        default=None, ge=1, le=MAX_ID, description="default: the admin's own agency"
-    )
-    roles: list[Role] = Field(min_length=1, description="registrar and/or supervisor only")
-
 
 @router.post("/service-accounts", response_model=UserOut, status_code=201, summary="新增服务账户")
 def add_service_account(data: ServiceAccountIn, session: SessionDep, admin: AdminUser) -> UserOut:
     """An integration's own account: no password, acting only through tokens, named as itself
     in every event it causes."""
-    agency_id = data.agency_id if data.agency_id is not None else admin.agency_id
-    agency = agency_in_scope(session, admin, agency_id, "agency_id")
-    user = create_user(
-        session,
-        username=data.username.strip(),
-        full_name=data.full_name.strip(),
-        agency=agency,
-        roles=list(dict.fromkeys(data.roles)),
-        service_account=True,
-    )
-    return _user_out(user)
+    return _new_account(data, session, admin, service_account=True)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut, summary="停用用户")

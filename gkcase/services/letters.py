@@ -427,6 +427,12 @@ class Preview:
     template: TemplateInUse
 
 
+@dataclass(frozen=True)
+class ToIssue:
+    kind: str
+    party: int | None = None  # the consultation, for a letter to a consulted party
+
+
 def _check_kind(session: Session, case: Case, kind: str) -> LetterSpec:
     spec = letter_spec(kind)
     if kind not in available_letters(session, case):
@@ -434,8 +440,35 @@ def _check_kind(session: Session, case: Case, kind: str) -> LetterSpec:
     return spec
 
 
-def _provisional_number(agency: Agency, spec: LetterSpec, on: date) -> str:
-    return f"{agency.letter_prefix}{spec.code}〔{on.year}〕　号"
+def _number(agency: Agency, spec: LetterSpec, year: int, seq: int | None = None) -> str:
+    """文号: ``<prefix><code>〔<year>〕<n>号``; without ``seq``, the provisional one a preview shows."""
+    return f"{agency.letter_prefix}{spec.code}〔{year}〕{'　' if seq is None else seq}号"
+
+
+def _trial(
+    session: Session,
+    case: Any,
+    agency: Agency,
+    item: ToIssue,
+    on: date,
+    *,
+    slots: Mapping[str, Any] | None = None,
+    events: list[tuple[str, dict]] | None = None,
+) -> Preview:
+    """The letter as it would be issued on ``on``, with a provisional number, and its lint."""
+    spec = letter_spec(item.kind)
+    template = template_in_use(session, case.agency_id, item.kind)
+    return _render_and_lint(
+        session,
+        case,
+        spec,
+        template,
+        number=_number(agency, spec, on.year),
+        issued_on=on,
+        slots=slots,
+        events=events,
+        party=item.party,
+    )
 
 
 def _render_and_lint(
@@ -483,19 +516,10 @@ def preview(
 ) -> Preview:
     """A letter still to be issued, as it would be issued today, with the lint's findings."""
     case = get_case(session, case_id, actor)
-    spec = _check_kind(session, case, kind)
+    _check_kind(session, case, kind)
     agency = session.get(Agency, case.agency_id)
-    template = template_in_use(session, case.agency_id, kind)
-    return _render_and_lint(
-        session,
-        case,
-        spec,
-        template,
-        number=_provisional_number(agency, spec, as_of),
-        issued_on=as_of,
-        slots=slots,
-        party=_first_party(session, case, kind),
-    )
+    item = ToIssue(kind, _first_party(session, case, kind))
+    return _trial(session, case, agency, item, as_of, slots=slots)
 
 
 def _first_party(session: Session, case: Case, kind: str) -> int | None:
@@ -512,27 +536,19 @@ def reply_problem(session: Session, case: Any, as_of: date) -> str | None:
         return None
     agency = session.get(Agency, case.agency_id)
     events = _events(session, case)
-    kinds = [(OUTCOMES[Outcome(case.outcome)].reply_letter, None)]
-    kinds += [("third_party_disclosure_notice", c.id) for c in objecting_parties(session, case)]
+    items = [ToIssue(OUTCOMES[Outcome(case.outcome)].reply_letter)]
+    items += [
+        ToIssue("third_party_disclosure_notice", c.id) for c in objecting_parties(session, case)
+    ]
     errors = []
-    for kind, party in kinds:
-        spec = letter_spec(kind)
-        template = template_in_use(session, case.agency_id, kind)
+    for item in items:
+        title = letter_spec(item.kind).title
         try:
-            trial = _render_and_lint(
-                session,
-                case,
-                spec,
-                template,
-                number=_provisional_number(agency, spec, as_of),
-                issued_on=as_of,
-                events=events,
-                party=party,
-            )
+            trial = _trial(session, case, agency, item, as_of, events=events)
         except GkcaseError as exc:  # e.g. a template that no longer renders, no review body
-            errors.append(f"「{spec.title}」{exc}")
+            errors.append(f"「{title}」{exc}")
             continue
-        errors += [f"「{spec.title}」{f.message}" for f in trial.findings if f.severity == "error"]
+        errors += [f"「{title}」{f.message}" for f in trial.findings if f.severity == "error"]
     return ("文书存在问题：" + "；".join(errors)) if errors else None
 
 
@@ -561,12 +577,6 @@ def save_slots(
 
 
 # --- issuing: only inside the case event that the letter belongs to ---------------------------
-
-
-@dataclass(frozen=True)
-class ToIssue:
-    kind: str
-    party: int | None = None  # the consultation, for a letter to a consulted party
 
 
 def letters_of_act(
@@ -617,25 +627,15 @@ def issue_for_act(
     agency = session.get(Agency, case.agency_id)
     trials = []
     for item in to_issue:
+        trial = _trial(session, case, agency, item, issued_on, events=events)
         spec = letter_spec(item.kind)
-        template = template_in_use(session, case.agency_id, item.kind)
-        trial = _render_and_lint(
-            session,
-            case,
-            spec,
-            template,
-            number=_provisional_number(agency, spec, issued_on),
-            issued_on=issued_on,
-            events=events,
-            party=item.party,
-        )
         if has_errors(trial.findings):
             raise LetterNotReady(trial.findings, spec.title)
-        trials.append((item, spec, template))
+        trials.append((item, spec, trial.template))
     entries = []
     for item, spec, template in trials:
         seq = next_number(session, agency.id, issued_on.year, f"letter:{spec.code}")
-        number = f"{agency.letter_prefix}{spec.code}〔{issued_on.year}〕{seq}号"
+        number = _number(agency, spec, issued_on.year, seq)
         final = _render_and_lint(
             session,
             case,

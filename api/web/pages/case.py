@@ -513,16 +513,20 @@ def letter_frame(request: Request, case_id: int, kind: str, viewer: ViewerDep) -
     )
 
 
+def _case_letter(session: Session, case_id: int, letter_id: int, viewer: Viewer) -> Letter:
+    """An issued letter of a case the viewer may see; anything else is 'not found'."""
+    service.get_case(session, case_id, viewer.user)
+    letter = session.get(Letter, letter_id) if 1 <= letter_id <= MAX_ID else None
+    if letter is None or letter.case_id != case_id:
+        raise service.NotFound("文书不存在", field="letter_id")
+    return letter
+
+
 @router.get("/cases/{case_id:int}/issued/{letter_id:int}/frame")
 def issued_frame(request: Request, case_id: int, letter_id: int, viewer: ViewerDep) -> Response:
     """An issued letter's frozen HTML, for an iframe: exactly the bytes that were issued."""
-    case_id = _case_id(case_id)
     with with_read(request) as session:
-        service.get_case(session, case_id, viewer.user)
-        letter = session.get(Letter, letter_id) if 1 <= letter_id <= MAX_ID else None
-        if letter is None or letter.case_id != case_id:
-            raise service.NotFound("文书不存在", field="letter_id")
-        html = letter.html
+        html = _case_letter(session, _case_id(case_id), letter_id, viewer).html
     return HTMLResponse(
         html,
         headers={
@@ -588,10 +592,7 @@ async def verify_letter(
     await read_form(request, viewer)
     case_id = _case_id(case_id)
     with with_read(request) as session:
-        service.get_case(session, case_id, viewer.user)
-        letter = session.get(Letter, letter_id) if 1 <= letter_id <= MAX_ID else None
-        if letter is None or letter.case_id != case_id:
-            raise service.NotFound("文书不存在", field="letter_id")
+        letter = _case_letter(session, case_id, letter_id, viewer)
         check = letter_service.verify_letter(session, letter.id)
         number = letter.number
     if check.identical:
