@@ -350,6 +350,8 @@ def decision_controls(outcome: Outcome | None, grounds_rows: int = GROUND_ROWS) 
                     options=[(g.value, g.label) for g in WithholdingGround],
                 )
             )
+        elif decision_field is DecisionField.DISCLOSE_ON:  # a day, as every date field
+            controls.append(Control(name, decision_field.label, "date", required))
         elif decision_field in _SHORT_DECISION_FIELDS:
             controls.append(Control(name, decision_field.label, "text", required, maxlength=500))
         else:

@@ -337,11 +337,14 @@ def _known_dates(
 
 
 def _third_parties(session: Session, case: Case) -> list[str]:
+    """What of the consulted third parties a letter to the applicant must not reveal: names and
+    contacts — less what the applicant wrote in the request (quoting it back reveals nothing)."""
     values = []
     for row in _consultations(session, case):
         if row.kind == "third_party":
             values += [row.party_name, row.party_contact]
-    return [v for v in values if v]
+    asked = case.information_requested or ""
+    return [v for v in values if v and v.strip() not in asked]
 
 
 # --- templates ----------------------------------------------------------------------------

@@ -404,3 +404,40 @@ def test_approval_is_refused_while_the_reply_has_a_blocking_finding(org):
     assert caught.value.message.startswith("文书存在问题：")
     with unit_of_work(org.engine) as session:
         assert session.get(Case, case.id).state == "legal_review"
+
+
+def test_a_third_party_the_applicant_named_in_the_request_may_be_quoted_back(org):
+    # The request names the company; the reply quotes the request. The company's contact, which
+    # the applicant never gave, still may not appear.
+    case = register(org, information_requested="对某某科技有限公司作出的行政处罚决定书")
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
+    fire(org, case.id, "accept", "caseworker", as_of=D(2026, 3, 3))
+    consult = {
+        "kind": "third_party",
+        "party_name": "某某科技有限公司",
+        "party_contact": "0000-7654321",
+        "matters": "处罚决定书中涉及贵公司生产工艺的部分",
+    }
+    fire(org, case.id, "consult", "caseworker", consult, as_of=D(2026, 3, 4))
+    with unit_of_work(org.engine) as session:
+        cid = session.exec(select(Consultation.id).where(Consultation.case_id == case.id)).one()
+    done = {"consultation_id": cid, "opinion": "agree", "opinion_received_on": "2026-03-09"}
+    fire(org, case.id, "consultation_done", "caseworker", done, as_of=D(2026, 3, 9))
+    fire(org, case.id, "draft_decision", "caseworker", DISCLOSED, as_of=D(2026, 3, 10))
+    with unit_of_work(org.engine) as session:
+        service.save_slots(
+            session,
+            case.id,
+            "reply_disclosed",
+            org.user("caseworker"),
+            {"intro": "电话0000-7654321"},
+        )
+    with pytest.raises(GuardFailed) as caught:
+        fire(org, case.id, "submit_for_signing", "caseworker", as_of=D(2026, 3, 10))
+    assert "第三方的信息“0000-7654321”" in caught.value.message
+    assert "某某科技有限公司”" not in caught.value.message
+    with unit_of_work(org.engine) as session:
+        service.save_slots(
+            session, case.id, "reply_disclosed", org.user("caseworker"), {"intro": ""}
+        )
+    fire(org, case.id, "submit_for_signing", "caseworker", as_of=D(2026, 3, 10))
