@@ -158,3 +158,23 @@ def test_review_queue_in_a_real_browser(pages, live):
     page.click("button[value=return_draft]")
     page.wait_for_selector(".flash")
     assert "已退回" in page.inner_text(".flash")
+
+
+def test_a_disclosure_over_an_objection_shows_the_objection_and_the_finding(web):
+    from tests.services.helpers import fire as fire_as
+    from tests.services.test_letter_acts import _objected
+
+    case_id = _objected(web.org).id
+    finding = "该合同涉及财政资金使用，不公开可能对公共利益造成重大影响"
+    decision = {
+        "outcome": "disclosed",
+        "fields": {"access_method": "随本答复书提供", "public_interest": finding},
+    }
+    fire_as(web.org, case_id, "draft_decision", "caseworker", decision, as_of=D(2026, 3, 10))
+    fire_as(web.org, case_id, "submit_for_legal_review", "caseworker", as_of=D(2026, 3, 10))
+    html = web.user("legal_reviewer").get(f"/review/{case_id}").text
+    assert "第三方不同意公开（第三十二条）" in html and "某某科技有限公司" in html
+    assert f'href="/cases/{case_id}/letters/third_party_disclosure_notice"' in html
+    assert "不公开可能对公共利益造成重大影响的认定及理由" in html and finding in html
+    assert "拟定答复未列明不予公开的依据" not in html  # nothing is withheld
+    assert "public_interest" not in html.split("<main", 1)[1].split("<form", 1)[0]

@@ -35,25 +35,13 @@ from gkcase.services import letters as letter_service
 from gkcase.services.calendar import current_calendar
 from gkcase.services.cases import StaleCase, china_today
 from gkcase.states.machine import Role, State, Trigger
-from gkcase.states.outcomes import Outcome, WithholdingGround, spec
+from gkcase.states.outcomes import DecisionField, Outcome, OutcomeGroup, WithholdingGround, spec
 from gkcase.states.payloads import MAX_ID
 
 router = APIRouter()
 
 #: The two decisions a legal reviewer takes on a draft.
 ACTIONS = {Trigger.APPROVE.value: "审核通过", Trigger.RETURN_DRAFT.value: "退回修改"}
-
-#: Labels of the decision's other fields (keys of ``decision["fields"]``, DecisionField values).
-FIELD_LABELS = {
-    "access_method": "获取方式、途径",
-    "search_record": "检索记录",
-    "responsible_agency": "负责公开的行政机关",
-    "responsible_agency_contact": "该机关联系方式",
-    "reasons": "理由说明",
-    "special_regime": "特别规定及办理途径",
-    "previous_case": "此前已答复的申请",
-    "proper_channel": "信访、投诉、举报渠道",
-}
 
 
 @dataclass(frozen=True)
@@ -144,6 +132,17 @@ def _grounds(decision: dict[str, Any]) -> list[Ground]:
     return found
 
 
+#: Decisions that withhold something: the page lists their grounds.
+WITHHOLDING_GROUPS = frozenset({OutcomeGroup.PARTIAL, OutcomeGroup.WITHHELD})
+
+
+def _field_label(key: str) -> str:
+    try:
+        return DecisionField(key).label
+    except ValueError:
+        return key
+
+
 def _detail(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
     """Everything the review page shows about one case."""
     today = china_today()
@@ -159,6 +158,8 @@ def _detail(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
     findings: list[Finding] = []
     lint_problem = ""
     letter_kind = outcome_spec.reply_letter if outcome_spec else ""
+    # Art 32: a disclosure over a consulted third party's objection, with its notices
+    objections = letter_service.objecting_parties(session, case)
     if letter_kind:
         try:
             preview = letter_service.preview(
@@ -168,7 +169,7 @@ def _detail(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         except GkcaseError as exc:
             lint_problem = exc.message
     others = [
-        (FIELD_LABELS.get(key, key), value)
+        (_field_label(key), value)
         for key, value in decision["fields"].items()
         if key != "grounds" and value not in (None, "", [], {})
     ]
@@ -182,6 +183,8 @@ def _detail(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "lint_errors": sum(1 for f in findings if f.severity.value == "error"),
         "lint_problem": lint_problem,
         "letter_kind": letter_kind,
+        "withholds": outcome_spec is not None and outcome_spec.group in WITHHOLDING_GROUPS,
+        "objections": objections,
         "workdays_left": _workdays_left(session, case, today),
         "submitted_on": _submissions(session, [case.id]).get(case.id),
         # what the machine lets this reviewer do now, with the reason where it does not (RULES)
