@@ -28,6 +28,12 @@ EXTENSION_CAP_WORKDAYS = 20  # Art 33 ¶2: 延长的期限最长不得超过20�
 CORRECTION_NOTICE_WORKDAYS = 7  # Art 30: 自收到申请之日起7个工作日内一次性告知
 CONSULTATION_WORKDAYS = 15  # Art 32, Art 34: 自收到征求意见书之日起15个工作日内提出意见
 FEE_PAYMENT_WORKDAYS = 20  # 国办函〔2020〕109号: 收到收费通知次日起20个工作日内缴纳
+#: Art 35 sets no period for the applicant's explanation; the agency grants one (ClockPolicy).
+EXPLANATION_PERIOD_DEFAULT_WORKDAYS = 10
+#: Art 31(二): an ordinary letter is confirmed on the day it arrives (0 working days after);
+#: for internet and fax the Regulation names no day: the agency's policy, by default the next.
+ORDINARY_LETTER_CONFIRMATION_WORKDAYS = 0
+CONFIRMATION_DEFAULT_WORKDAYS = 1
 REGULATION_IN_FORCE = date(2019, 5, 15)  # 国务院令第711号 in force; earlier receipts: 15 + 15 days
 
 
@@ -115,6 +121,7 @@ class PauseKind(StrEnum):
 
     THIRD_PARTY = "third_party"  # 征求第三方意见 (Art 32; Art 33 ¶3)
     CO_PRODUCER = "co_producer"  # 征求共同制作机关意见 (Art 34; Art 33 ¶3)
+    OTHER_AGENCY = "other_agency"  # 征求其他机关意见：保密审查 (Art 17)、协调确认 (Art 11)
     FEE = "fee"  # 收费通知至缴费 (109号; a policy, see ClockPolicy)
 
     @property
@@ -128,10 +135,20 @@ class PauseKind(StrEnum):
             return "国办函〔2020〕109号；本机关政策：缴费期间不计入答复期限"
         return "第三十三条第三款"
 
+    @property
+    def silence(self) -> str:
+        """What the consulted party's silence at the end of its window means."""
+        if self is PauseKind.CO_PRODUCER:
+            return "逾期未提出意见的视为同意公开（第三十四条）"
+        if self is PauseKind.THIRD_PARTY:
+            return "逾期未提出意见的，由行政机关依照条例决定是否公开（第三十二条）"
+        return "逾期未提出意见的，由本机关依照条例决定是否公开"
+
 
 _PAUSE_LABELS = {
     PauseKind.THIRD_PARTY: "征求第三方意见",
     PauseKind.CO_PRODUCER: "征求共同制作机关意见",
+    PauseKind.OTHER_AGENCY: "征求其他机关意见",
     PauseKind.FEE: "等待缴纳信息处理费",
 }
 
@@ -177,21 +194,39 @@ class ClockPolicy:
 
     ``consultation_pause_from``: whether a consultation pause starts when the letter is sent
     (``"dispatch"``, default: the time the consultation needs includes its transit) or when the
-    consulted party receives it (``"receipt"``). Art 33 ¶3 does not say (legal-reference §3).
+    consulted party receives it (``"receipt"``; until the receipt is recorded the clock runs).
+    Art 33 ¶3 does not say (legal-reference §3).
 
     ``correction_period_workdays``: the default 补正 period the agency grants (Art 30 leaves the
     length to the agency: 合理的补正期限). Practice: 10 working days.
+
+    ``explanation_period_workdays``: the period the applicant has to explain a request's volume
+    or frequency (Art 35 names none). Default 10 working days, like the correction period: the
+    same kind of request to the applicant, and short enough that the reply period (which keeps
+    running: Art 33 ¶3 leaves out only consultation) still leaves time to decide.
+
+    ``confirmation_workdays``: by when an internet or fax application must be confirmed (Art 31
+    (三) names no day): working days after its arrival; default 1, the next working day. An
+    ordinary letter is always confirmed the day it arrives (Art 31(二)).
     """
 
     fee_window_pauses_clock: bool = True
     consultation_pause_from: str = "dispatch"
     correction_period_workdays: int = 10
+    explanation_period_workdays: int = EXPLANATION_PERIOD_DEFAULT_WORKDAYS
+    confirmation_workdays: int = CONFIRMATION_DEFAULT_WORKDAYS
 
     def __post_init__(self) -> None:
         if self.consultation_pause_from not in ("dispatch", "receipt"):
             raise ValidationError("须为 dispatch 或 receipt", field="consultation_pause_from")
         if not 1 <= self.correction_period_workdays <= 60:
             raise ValidationError("补正期限须为 1–60 个工作日", field="correction_period_workdays")
+        if not 1 <= self.explanation_period_workdays <= 60:
+            raise ValidationError(
+                "说明理由期限须为 1–60 个工作日", field="explanation_period_workdays"
+            )
+        if not 0 <= self.confirmation_workdays <= 5:
+            raise ValidationError("确认期限须为 0–5 个工作日", field="confirmation_workdays")
 
 
 DEFAULT_POLICY = ClockPolicy()
@@ -222,6 +257,7 @@ class DeadlineKind(StrEnum):
     CORRECTION_PERIOD = "correction_period"  # 补正期限
     CONSULTATION = "consultation"  # 征求意见期限
     FEE_PAYMENT = "fee_payment"  # 缴费期限
+    EXPLANATION = "explanation"  # 说明理由期限 (Art 35)
 
     @property
     def label(self) -> str:
@@ -234,12 +270,14 @@ _DEADLINE_LABELS = {
     DeadlineKind.CORRECTION_PERIOD: "补正期限",
     DeadlineKind.CONSULTATION: "征求意见期限",
     DeadlineKind.FEE_PAYMENT: "缴费期限",
+    DeadlineKind.EXPLANATION: "说明理由期限",
 }
 
 
 class StepKind(StrEnum):
     START = "start"  # the day counting starts after
     RESTART = "restart"  # 补正 restarts the period
+    LATE_NOTICE = "late_notice"  # a 补正 notice after the 7th working day: no restart
     WAITING = "waiting"  # the period has not started (awaiting correction)
     DAY_ONE = "day_one"
     SKIPPED = "skipped"  # a run of days off that includes a holiday, 调休 or closure
@@ -317,6 +355,47 @@ def correction_notice_deadline(cal: WorkdayCalendar, receipt: date) -> Deadline:
     )
 
 
+def correction_notice_due(cal: WorkdayCalendar, receipt: date) -> date:
+    """The last day a 补正 notice may be sent (Art 30: 收到申请之日起7个工作日内)."""
+    return cal.add_workdays(receipt, CORRECTION_NOTICE_WORKDAYS)
+
+
+def correction_notice_late(cal: WorkdayCalendar, receipt: date, sent_on: date) -> bool:
+    """A notice sent after the 7th working day: it must still go out (the applicant has to be
+    told what to correct) but it does not restart the reply period (Art 30)."""
+    return sent_on > correction_notice_due(cal, receipt)
+
+
+def confirmation_due(
+    cal: WorkdayCalendar, channel: Channel | str, arrived_on: date, policy: ClockPolicy
+) -> date | None:
+    """By when an application that needs confirming must be confirmed (Art 31(二)(三)), or None
+    for a channel whose receipt date needs no confirmation (in person, signed mail)."""
+    channel = Channel(channel)
+    if channel is Channel.ORDINARY_LETTER:
+        days = ORDINARY_LETTER_CONFIRMATION_WORKDAYS
+    elif channel in (Channel.INTERNET, Channel.FAX):
+        days = policy.confirmation_workdays
+    else:
+        return None
+    if days == 0:
+        return arrived_on
+    return cal.add_workdays(arrived_on, days)
+
+
+def explanation_deadline(cal: WorkdayCalendar, received_on: date, workdays: int) -> Deadline:
+    """The applicant's period to explain a request's volume or frequency (Art 35), counted from
+    the applicant's receipt of the 说明理由告知书; its length is the agency's policy."""
+    return _counted(
+        cal,
+        DeadlineKind.EXPLANATION,
+        received_on,
+        workdays,
+        f"申请人收到说明理由告知书之日：{zh_date(received_on, weekday=True)}，当日不计入",
+        f"说明理由期限（{workdays}个工作日）届满，逾期未说明的，按理由不合理处理（第三十五条）",
+    )
+
+
 def correction_period_deadline(
     cal: WorkdayCalendar, notice_received_on: date, workdays: int
 ) -> Deadline:
@@ -339,18 +418,13 @@ def consultation_deadline(
     """The consulted party's 15 working days from its receipt of the letter (Art 32, Art 34)."""
     if kind is PauseKind.FEE:
         raise ValidationError("缴费不是征求意见", field="kind")
-    silence = (
-        "逾期未提出意见的，由行政机关依照条例决定是否公开（第三十二条）"
-        if kind is PauseKind.THIRD_PARTY
-        else "逾期未提出意见的视为同意公开（第三十四条）"
-    )
     return _counted(
         cal,
         DeadlineKind.CONSULTATION,
         party_received_on,
         CONSULTATION_WORKDAYS,
         f"被征求意见方收到征求意见书之日：{zh_date(party_received_on, weekday=True)}，当日不计入",
-        f"{kind.label}期限届满（{CONSULTATION_WORKDAYS}个工作日）；{silence}",
+        f"{kind.label}期限届满（{CONSULTATION_WORKDAYS}个工作日）；{kind.silence}",
     )
 
 
@@ -376,13 +450,18 @@ def consultation_pause(
     as_of: date | None = None,
     policy: ClockPolicy | None = None,
     note: str = "",
-) -> ClockPause:
-    """The reply-clock pause a consultation causes (Art 32, Art 34; Art 33 ¶3).
+) -> ClockPause | None:
+    """The reply-clock pause one consulted party causes (Art 32, Art 34; Art 33 ¶3).
 
-    It starts when the letter is sent or when the party receives it, as the agency's policy says;
-    it ends when the opinion arrives, or — once ``as_of`` is past the party's 15-working-day
-    window with no opinion — at the window's end (silence: Art 32 leaves the decision to the
-    agency, Art 34 deems consent). Until then it is open, with the window's end as ``latest_end``.
+    Art 33 ¶3 leaves out only the time the consultation *needs*, and Art 32 and Art 34 give the
+    party 15 working days: the pause is bounded by that window. The window runs from the party's
+    receipt of the letter; until the receipt is recorded, from the day it was sent, so a pause
+    never runs open-ended for want of a date. It starts when the letter is sent, or when the party
+    receives it, as the agency's policy says (``None``: not started, the receipt not recorded
+    yet). It ends when the opinion arrives — an opinion after the window does not extend it — or,
+    once ``as_of`` is past the window with no opinion, at the window's end (the silence rule then
+    applies: :attr:`PauseKind.silence`). Until then it is open, with the window's end as
+    ``latest_end``.
     """
     if kind is PauseKind.FEE:
         raise ValidationError("缴费不是征求意见", field="kind")
@@ -395,22 +474,27 @@ def consultation_pause(
         )
     if policy.consultation_pause_from == "receipt":
         if party_received_on is None:
-            raise ValidationError(
-                "本机关以被征求意见方收到之日起暂停计时，请填写其收到日期",
-                field="party_received_on",
-            )
+            return None
         start = party_received_on
     else:
         start = sent_on
-    window_end = (
-        cal.add_workdays(party_received_on, CONSULTATION_WORKDAYS) if party_received_on else None
-    )
+    window_end = consultation_window_end(cal, sent_on, party_received_on)
     end = opinion_received_on
-    if end is None and window_end is not None and as_of is not None and as_of > window_end:
+    if end is not None:
+        end = min(end, window_end)
+    elif as_of is not None and as_of > window_end:
         end = window_end
     if end is not None:
         end = max(end, start)
     return ClockPause(kind, start, end, window_end if end is None else None, note)
+
+
+def consultation_window_end(
+    cal: WorkdayCalendar, sent_on: date, party_received_on: date | None
+) -> date:
+    """The end of a consulted party's 15 working days: from its recorded receipt of the letter,
+    else from dispatch (the bound of the pause; the silence rule needs the recorded receipt)."""
+    return cal.add_workdays(party_received_on or sent_on, CONSULTATION_WORKDAYS)
 
 
 # --- the reply period -----------------------------------------------------------------------
@@ -450,10 +534,15 @@ def _validate(facts: ReplyClockFacts) -> None:
                 "延期批准日期不能早于收到申请之日", field=f"extensions.{index}.approved_on"
             )
         total += extension.workdays
+    check_extensions(total)
+
+
+def check_extensions(total: int, *, field: str = "extensions") -> None:
+    """Art 33 ¶2: the extensions of one reply period add up to at most 20 working days."""
     if total > EXTENSION_CAP_WORKDAYS:
         raise ClockError(
             f"延长答复期限合计{total}个工作日，超过第三十三条规定的最长{EXTENSION_CAP_WORKDAYS}个工作日",
-            field="extensions",
+            field=field,
             code="clock.extension_cap",
         )
 
@@ -548,10 +637,16 @@ class _Computed:
     last_counted: date
 
 
+def _restarts(cal: WorkdayCalendar, facts: ReplyClockFacts) -> bool:
+    """Whether a correction notice restarts the period: only one sent in time (Art 30)."""
+    requested = facts.correction_requested_on
+    return requested is not None and not correction_notice_late(cal, facts.receipt, requested)
+
+
 def _compute(cal: WorkdayCalendar, facts: ReplyClockFacts, policy: ClockPolicy) -> _Computed | None:
     """The reply period's arithmetic; None while a correction is awaited (Art 30)."""
     start = facts.receipt
-    if facts.correction_requested_on is not None:
+    if _restarts(cal, facts):
         if facts.correction_received_on is None:
             return None
         start = facts.correction_received_on
@@ -578,7 +673,7 @@ def _compute(cal: WorkdayCalendar, facts: ReplyClockFacts, policy: ClockPolicy) 
         if at_decision is not None and deferral.until <= at_decision:
             raise ClockError(
                 f"延迟答复期限{zh_date(deferral.until)}须晚于法定答复期限{zh_date(at_decision)}",
-                field="deferral.until",
+                field="until",
             )
         due = max(deferral.until, due) if due is not None else deferral.until
         projected = max(deferral.until, projected) if projected is not None else None
@@ -642,7 +737,19 @@ def reply_deadline(
             remaining_workdays=REPLY_WORKDAYS,
         )
     start, run, total = computed.start, computed.run, computed.total
-    if requested is not None:
+    if requested is not None and not _restarts(cal, facts):
+        notice_due = correction_notice_due(cal, facts.receipt)
+        steps.append(
+            Step(
+                StepKind.LATE_NOTICE,
+                requested,
+                requested,
+                f"{zh_date(requested)}发出补正告知书，晚于第{CORRECTION_NOTICE_WORKDAYS}个工作日"
+                f"（{zh_date(notice_due)}），答复期限不因补正重新计算，"
+                "仍自收到申请之日起计算（第三十条）",
+            )
+        )
+    elif requested is not None:
         steps.append(
             Step(
                 StepKind.RESTART,
@@ -751,7 +858,7 @@ def reply_due(
     :func:`reply_summary`), and a bulk recompute of a million cases should not check them again.
     """
     start = facts.receipt
-    if facts.correction_requested_on is not None:
+    if _restarts(cal, facts):
         start = facts.correction_received_on
         if start is None:
             return None

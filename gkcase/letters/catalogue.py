@@ -30,6 +30,7 @@ class Recipient(StrEnum):
     APPLICANT = "applicant"  # 申请人
     THIRD_PARTY = "third_party"  # 第三方 (Art 32)
     CO_PRODUCER = "co_producer"  # 共同制作机关 (Art 34)
+    OTHER_AGENCY = "other_agency"  # 其他机关：保密审查、协调确认 (Art 33 ¶3, Art 17, Art 11)
 
 
 @dataclass(frozen=True)
@@ -127,14 +128,13 @@ _SPECS: tuple[LetterSpec, ...] = (
                (Slot("guidance", "指导和释明"),),
                (*_APPLICANT, Element("items", "需要补正的事项", "notice.items"),
                 Element("guidance", "指导和释明", "slots.guidance"),
-                Element("period", "补正期限", "notice.period_due"),
+                Element("period", "补正期限", "notice.period"),
                 Element("consequence", "逾期不补正的后果", "notice.consequence"))),
     LetterSpec("reasons_request", "政府信息公开申请说明理由告知书", "说", Recipient.APPLICANT,
                "《条例》第三十五条",
-               (Slot("matters", "需要说明的事项"),
-                Slot("period", "说明理由的期限（如“10个工作日”）", required=False,
-                     multiline=False)),
+               (Slot("matters", "需要说明的事项"),),
                (*_APPLICANT, Element("matters", "需要说明的事项", "slots.matters"),
+                Element("period", "说明理由的期限", "notice.period"),
                 Element("basis", "法律依据", "notice.basis"))),
     LetterSpec("extension_notice", "政府信息公开申请延期答复告知书", "延", Recipient.APPLICANT,
                "《条例》第三十三条第二款",
@@ -168,6 +168,11 @@ _SPECS: tuple[LetterSpec, ...] = (
                (*_PARTY, Element("window", "提出意见的期限", "notice.window"),
                 Element("silence", "逾期视为同意公开", "notice.silence"),
                 Element("matters", "征求意见的信息内容", "slots.matters"))),
+    LetterSpec("other_agency_consultation", "征求意见函", "征", Recipient.OTHER_AGENCY,
+               "《条例》第三十三条第三款",
+               (Slot("matters", "征求意见的事项（如保密审查、协调确认）"),),
+               (*_PARTY, Element("window", "回复的期限", "notice.window"),
+                Element("matters", "征求意见的事项", "slots.matters"))),
     LetterSpec("fee_notice", "政府信息公开信息处理费收费通知书", "费", Recipient.APPLICANT,
                "《条例》第四十二条；国办函〔2020〕109号",
                (Slot("payment_method", "缴纳方式"),),
@@ -175,7 +180,7 @@ _SPECS: tuple[LetterSpec, ...] = (
                 Element("standard", "收费标准", "notice.standard"),
                 Element("amount", "收费数额", "notice.amount"),
                 Element("payment_method", "缴纳方式", "slots.payment_method"),
-                Element("window", "缴费期限", "notice.window_due"),
+                Element("window", "缴费期限", "notice.window"),
                 Element("consequence", "逾期不缴纳的后果", "notice.consequence"))),
     LetterSpec("closing_no_correction", "政府信息公开申请终止办理告知书", "终",
                Recipient.APPLICANT, "《条例》第三十条", (_INTRO,),

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from gkcase.calendar.clock import CONSULTATION_WORKDAYS, FEE_PAYMENT_WORKDAYS
 from gkcase.calendar.zh import zh_date
 from gkcase.fees import FeeBasis, per_item_fee
 from gkcase.letters.catalogue import LetterSpec, Recipient
@@ -47,12 +48,35 @@ EXTENSION_PAUSE_NOTE = (
     "答复期限将按征求意见实际所需时间相应顺延"
 )
 DISCLOSE_WITH_REPLY = "向申请人作出答复时"  # Art 32: when the information is disclosed
-CONSULTATION_WINDOW = "15个工作日"  # Art 32, Art 34
+CONSULTATION_WINDOW = f"{CONSULTATION_WORKDAYS}个工作日"  # Art 32, Art 34
 SILENCE = {
-    # Art 32: the agency decides; Art 34: deemed consent
+    # Art 32: the agency decides; Art 34: deemed consent; another agency: the agency decides
     "third_party": "逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定决定是否公开",
     "co_producer": "逾期未提出意见的，视为同意公开",
+    "other_agency": "逾期未回复的，本机关将依照《中华人民共和国政府信息公开条例》的规定自行作出决定",
 }
+# Periods that run from the applicant's receipt of the notice (the clock's numbers, one place).
+FEE_WINDOW = f"自收到本通知书次日起{FEE_PAYMENT_WORKDAYS}个工作日内"  # 109号
+# Art 30: a notice after the 7th working day does not restart the reply period; the applicant
+# is told so rather than led to expect a new period.
+CORRECTION_LATE_NOTE = (
+    "本告知书晚于《中华人民共和国政府信息公开条例》第三十条规定的期限发出，"
+    "本机关的答复期限不因补正重新计算，仍自收到原申请之日起计算"
+)
+CORRECTION_RESTART_NOTE = "答复期限自本机关收到补正的申请之日起计算"
+CORRECTION_LATE_CONSEQUENCE = "逾期未补正的，本机关将按原申请内容作出答复"
+# The agency's policy (docs/policies.md): the time a fee is outstanding is left out of the reply
+# period; 109号's text on this is unconfirmed, so the applicant is told it is this agency's rule.
+FEE_PAUSE_NOTE = (
+    "依照本机关的规定，自本通知书发出之日至缴纳信息处理费之日的期间，不计算在答复期限内"
+)
+
+
+def receipt_period(workdays: int | None, *, what: str = "本告知书") -> str:
+    """A period counted from the applicant's receipt of the notice, as a letter words it."""
+    return f"自收到{what}之日起{workdays}个工作日内" if workdays else ""
+
+
 # What the article behind each withholding ground provides, as a reply states it after the
 # citation: 根据《…条例》第十六条第二款的规定，<rule>。Arts 14–16, 32, 36(七), 37 (Appendix A).
 GROUND_RULES = {
@@ -226,6 +250,7 @@ def build_context(
         Recipient.APPLICANT: applicant.get("name", ""),
         Recipient.THIRD_PARTY: (notice or {}).get("party_name", ""),
         Recipient.CO_PRODUCER: (notice or {}).get("party_name", ""),
+        Recipient.OTHER_AGENCY: (notice or {}).get("party_name", ""),
     }[spec.recipient]
     slot_values = {slot.name: "" for slot in spec.slots} | dict(slots or {})
     person = applicant.get("kind") in _PERSON
@@ -234,6 +259,7 @@ def build_context(
         Recipient.APPLICANT: applicant_you,
         Recipient.THIRD_PARTY: "您" if notice_values.get("party_kind") in _PERSON else "贵单位",
         Recipient.CO_PRODUCER: "贵单位",
+        Recipient.OTHER_AGENCY: "贵单位",
     }[spec.recipient]
     return {
         "agency": _zh(dict(agency)),
@@ -378,8 +404,15 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
         "period_workdays": 10,
         "period_due": date(2026, 3, 18),
         "consequence": CORRECTION_CONSEQUENCE,
+        "period": receipt_period(10),
+        "late": False,
+        "clock_note": CORRECTION_RESTART_NOTE,
     },
-    "reasons_request": {"basis": ART35_BASIS},
+    "reasons_request": {
+        "basis": ART35_BASIS,
+        "period": receipt_period(10),
+        "period_due": None,  # known once the applicant's receipt is recorded
+    },
     "extension_notice": {
         "workdays": 20,
         "approval": EXTENSION_APPROVAL,
@@ -405,13 +438,21 @@ SAMPLE_NOTICES: dict[str, dict[str, Any]] = {
         "window_due": None,
         "silence": SILENCE["co_producer"],
     },
+    "other_agency_consultation": {
+        "party_name": "某市国家保密局",
+        "window": CONSULTATION_WINDOW,
+        "window_due": None,
+        "silence": SILENCE["other_agency"],
+    },
     "fee_notice": {
         "basis": FEE_BASIS,
         "standard": FeeBasis.PER_ITEM.standard_zh,
         "arithmetic": _SAMPLE_FEE.arithmetic_zh(),  # lines, as FeeQuote gives them
         "amount": f"{_SAMPLE_FEE.total}元",
+        "window": FEE_WINDOW,
         "window_due": date(2026, 4, 20),  # 20 working days from the day after 2026-03-20
         "consequence": FEE_CONSEQUENCE,
+        "pause_note": FEE_PAUSE_NOTE,
     },
     "closing_no_correction": {"notice_date": date(2026, 3, 4)},
     "closing_fee_unpaid": {"notice_date": date(2026, 3, 4)},
@@ -423,7 +464,6 @@ SAMPLE_SLOTS: dict[str, dict[str, str]] = {
     },
     "reasons_request": {
         "matters": "您于2026年2月向本机关提出政府信息公开申请120件，请说明申请数量、频次的理由及所需信息的用途",
-        "period": "10个工作日",
     },
     "extension_notice": {"reason": "您申请公开的信息涉及多个年度的档案，需要调档检索和逐页审查"},
     "deferral_notice": {
@@ -438,6 +478,9 @@ SAMPLE_SLOTS: dict[str, dict[str, str]] = {
         "不公开可能对公共利益造成重大影响",
     },
     "co_producer_consultation": {"matters": "2025年某联合执法行动通报（本机关与贵单位联合印发）"},
+    "other_agency_consultation": {
+        "matters": "申请公开的《某项目选址论证报告》是否属于国家秘密，请予保密审查（第十七条）"
+    },
     "fee_notice": {
         "payment_method": "请持本通知书到本机关财务室缴纳，或者通过某市非税收入缴款平台缴纳（缴款码随本通知书送达）"
     },

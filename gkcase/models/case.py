@@ -176,7 +176,7 @@ class Consultation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="gk_case.id", index=True)
-    kind: str = Field(max_length=20)  # PauseKind.THIRD_PARTY / CO_PRODUCER
+    kind: str = Field(max_length=20)  # PauseKind.THIRD_PARTY / CO_PRODUCER / OTHER_AGENCY
     party_name: str = Field(max_length=120)
     party_contact: str = Field(default="", max_length=200)
     matters: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -202,8 +202,8 @@ class FeeNotice(SQLModel, table=True):
     amount: int  # 元
     bands: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     sent_on: date
-    received_on: date
-    window_due: date
+    received_on: date | None = None  # the applicant's receipt; the window runs from it
+    window_due: date | None = None
     paid_on: date | None = None
     receipt_number: str = Field(default="", max_length=60)
     lapsed: bool = False

@@ -38,6 +38,10 @@ class Agency(SQLModel, table=True):
     fee_window_pauses_clock: bool = True
     consultation_pause_from: str = Field(default="dispatch", max_length=10)
     correction_period_workdays: int = 10
+    #: Art 35: the applicant's period to explain (ClockPolicy.explanation_period_workdays)
+    explanation_period_workdays: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
+    #: Art 31(三): internet and fax applications confirmed within this many working days
+    confirmation_workdays: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     at_risk_workdays: int = 3
     #: 法制审核: the outcomes whose reply goes to legal review (comma-separated Outcome values),
     #: never fewer than the law's floor (outcomes.LEGAL_REVIEW_MINIMUM; docs/policies.md).

@@ -28,10 +28,14 @@ from sqlmodel import Session, col, select
 
 from gkcase import audit
 from gkcase.calendar.clock import (
-    FEE_PAYMENT_WORKDAYS,
     Channel,
     ClockPolicy,
+    check_extensions,
+    consultation_window_end,
+    correction_notice_due,
+    correction_notice_late,
     correction_period_deadline,
+    explanation_deadline,
     fee_payment_deadline,
     receipt_date,
 )
@@ -645,15 +649,20 @@ def _facts(
             letter_problem = letters.reply_problem(session, case, as_of)
     fee_due = None
     if timeline.fees and timeline.fees[-1].paid_on is None:
-        fee_due = cal.add_workdays(timeline.fees[-1].received_on, FEE_PAYMENT_WORKDAYS)
+        fee_due = timeline.fees[-1].window_end(cal)
+    correction = timeline.correction
     if delivered is None and with_delivery:
         found = session.connection().execute(_A_DELIVERY, {"case_id": case.id}).first()
         delivered = found is not None
     return CaseFacts(
         as_of=as_of,
         correction_requested=timeline.correction_requested_on is not None,
-        correction_period_due=timeline.correction_period_due,
+        correction_late=timeline.correction_late(cal),
+        correction_period_due=correction.window_end(cal) if correction else None,
         reasons_requested=timeline.reasons_requested,
+        explanation_due=timeline.reasons.window_end(cal) if timeline.reasons else None,
+        explanation=timeline.explanation,
+        notices_awaiting_receipt=len(timeline.awaiting_receipt()),
         open_consultations=len(timeline.open_consultations),
         fee_notice_issued=bool(timeline.fees),
         fee_window_due=fee_due,
@@ -702,15 +711,21 @@ def policy_of(agency: Agency | AgencyRules) -> ClockPolicy:
         agency.fee_window_pauses_clock,
         agency.consultation_pause_from,
         agency.correction_period_workdays,
+        agency.explanation_period_workdays,
+        agency.confirmation_workdays,
     )
 
 
 @cache
-def _policy(fee_pauses: bool, pause_from: str, correction_days: int) -> ClockPolicy:
+def _policy(
+    fee_pauses: bool, pause_from: str, correction_days: int, explanation_days: int, confirm: int
+) -> ClockPolicy:
     return ClockPolicy(
         fee_window_pauses_clock=fee_pauses,
         consultation_pause_from=pause_from,
         correction_period_workdays=correction_days,
+        explanation_period_workdays=explanation_days,
+        confirmation_workdays=confirm,
     )
 
 
@@ -724,6 +739,8 @@ class AgencyRules:
     consultation_pause_from: str
     correction_period_workdays: int
     legal_review_outcomes: str  # the agency's 法制审核 list (outcomes.legal_review_outcomes)
+    explanation_period_workdays: int
+    confirmation_workdays: int
 
 
 _AGENCY = Agency.__table__.c
@@ -735,8 +752,11 @@ _RULES_COLUMNS = (
     _AGENCY.consultation_pause_from,
     _AGENCY.correction_period_workdays,
     _AGENCY.legal_review_outcomes,
+    _AGENCY.explanation_period_workdays,
+    _AGENCY.confirmation_workdays,
     CALENDAR_REVISION.scalar_subquery(),
 )
+_RULES_WIDTH = len(_RULES_COLUMNS) - 1  # AgencyRules' fields; the calendar revision follows
 _AGENCY_RULES = select(*_RULES_COLUMNS).where(_AGENCY.id == bindparam("agency_id"))
 
 
@@ -751,7 +771,8 @@ def _rules_and_calendar(
     row = session.connection().execute(_AGENCY_RULES, {"agency_id": agency_id}).first()
     if row is None:
         return None, current_calendar(session)
-    return AgencyRules(*row[:6]), current_calendar(session, revision=row[6] or 0)
+    rules = AgencyRules(*row[:_RULES_WIDTH])
+    return rules, current_calendar(session, revision=row[_RULES_WIDTH] or 0)
 
 
 # --- effects: what each trigger does besides moving the state ---------------------------------
@@ -787,20 +808,23 @@ def _assign(ctx: _Context, p: payloads.Assign) -> tuple[dict, str]:
 
 
 def _request_correction(ctx: _Context, p: payloads.RequestCorrection) -> tuple[dict, str]:
+    """补正告知 (Art 30). The period granted runs from the applicant's receipt of the notice,
+    recorded now or later (record_notice_receipt). A notice after the 7th working day is still
+    sent — the applicant must be told what to correct — but does not restart the reply period."""
     cal = ctx.cal
     sent_on = p.sent_on or ctx.as_of
     _not_before(sent_on, ctx.case.receipt_date, "sent_on", "收到申请之日")
+    _not_before(p.received_on, sent_on, "received_on", "发出日期")
     period = p.period_workdays or ctx.agency.correction_period_workdays
-    counted_from = p.received_on or sent_on
-    period_due = correction_period_deadline(cal, counted_from, period).due
-    # Art 30: the notice is due within 7 working days of receipt; a late one is recorded as such.
-    notice_due = cal.add_workdays(ctx.case.receipt_date, 7)
+    period_due = (
+        correction_period_deadline(cal, p.received_on, period).due if p.received_on else None
+    )
     stored = p.model_dump(mode="json") | {
         "sent_on": sent_on,
         "period_workdays": period,
         "period_due": period_due,
-        "notice_due": notice_due,
-        "late": sent_on > notice_due,
+        "notice_due": correction_notice_due(cal, ctx.case.receipt_date),
+        "late": correction_notice_late(cal, ctx.case.receipt_date, sent_on),
     }
     return stored, ""
 
@@ -823,7 +847,76 @@ def _correction_lapsed(ctx: _Context, p: payloads.Empty) -> tuple[dict, str]:
 
 
 def _request_reasons(ctx: _Context, p: payloads.RequestReasons) -> tuple[dict, str]:
-    return p.model_dump(mode="json") | {"sent_on": p.sent_on or ctx.as_of}, ""
+    """说明理由 (Art 35): the applicant's period runs from its receipt of the request."""
+    sent_on = p.sent_on or ctx.as_of
+    _not_before(p.received_on, sent_on, "received_on", "发出日期")
+    period = p.period_workdays or ctx.agency.explanation_period_workdays
+    period_due = explanation_deadline(ctx.cal, p.received_on, period).due if p.received_on else None
+    stored = p.model_dump(mode="json") | {
+        "sent_on": sent_on,
+        "period_workdays": period,
+        "period_due": period_due,
+    }
+    return stored, ""
+
+
+def _record_explanation(ctx: _Context, p: payloads.RecordExplanation) -> tuple[dict, str]:
+    """The applicant's explanation (Art 35) and the agency's finding; or, once the period from
+    the recorded receipt of the request ran out, that none came."""
+    if p.finding is payloads.ExplanationFinding.NONE:
+        due = ctx.facts.explanation_due
+        if due is None:
+            raise ValidationError(
+                "说明理由告知书的送达日期尚未登记，说明理由期限尚未起算", field="finding"
+            )
+        if ctx.as_of <= due:
+            raise ValidationError(
+                f"说明理由期限至{due.isoformat()}届满，届满前不能按未说明理由处理", field="finding"
+            )
+        if p.received_on is not None:
+            raise ValidationError("未说明理由的，不填写收到说明之日", field="received_on")
+    else:
+        if p.received_on is None:
+            raise ValidationError("请填写收到申请人说明之日", field="received_on")
+        _not_before(p.received_on, ctx.timeline.reasons.sent_on, "received_on", "告知书发出日期")
+    return p.model_dump(mode="json"), p.summary
+
+
+def _record_notice_receipt(ctx: _Context, p: payloads.RecordNoticeReceipt) -> tuple[dict, str]:
+    """送达: the recipient's receipt of a notice; the notice's period runs from it."""
+    t, cal, kind = ctx.timeline, ctx.cal, p.notice
+    consultation_id = p.consultation_id if kind is payloads.NoticeKind.CONSULTATION else None
+    if kind is payloads.NoticeKind.CONSULTATION and consultation_id is None:
+        raise ValidationError("请选择征求意见", field="consultation_id")
+    if (kind.value, consultation_id) not in t.awaiting_receipt():
+        raise ValidationError("这份文书没有待登记的送达", field="notice")
+    if kind is payloads.NoticeKind.CORRECTION_NOTICE:
+        sent_on, window_due = t.correction.sent_on, None
+        _not_before(p.received_on, sent_on, "received_on", "发出日期")
+        window_due = correction_period_deadline(cal, p.received_on, t.correction.workdays).due
+    elif kind is payloads.NoticeKind.REASONS_REQUEST:
+        sent_on = t.reasons.sent_on
+        _not_before(p.received_on, sent_on, "received_on", "发出日期")
+        window_due = explanation_deadline(cal, p.received_on, t.reasons.workdays).due
+    elif kind is payloads.NoticeKind.FEE_NOTICE:
+        notice = _latest_fee(ctx)
+        _not_before(p.received_on, notice.sent_on, "received_on", "发出日期")
+        window_due = fee_payment_deadline(cal, p.received_on).due
+        notice.received_on, notice.window_due = p.received_on, window_due
+        ctx.session.add(notice)
+    else:
+        row = ctx.session.get(Consultation, consultation_id)
+        _not_before(p.received_on, row.sent_on, "received_on", "发出日期")
+        window_due = consultation_window_end(cal, row.sent_on, p.received_on)
+        row.party_received_on, row.window_due = p.received_on, window_due
+        ctx.session.add(row)
+    return p.model_dump(mode="json") | {"window_due": window_due}, p.proof
+
+
+_UNREASONABLE = (
+    payloads.ExplanationFinding.UNREASONABLE.value,
+    payloads.ExplanationFinding.NONE.value,
+)
 
 
 def _decide(ctx: _Context, p: payloads.Decision, *, at_review: bool) -> tuple[dict, str]:
@@ -833,8 +926,12 @@ def _decide(ctx: _Context, p: payloads.Decision, *, at_review: bool) -> tuple[di
         raise ValidationError(
             f"「{spec(p.outcome).label}」须经办理（检索、征求意见）后拟定", field="outcome"
         )
-    if p.outcome is Outcome.EXCESSIVE and not ctx.timeline.reasons_requested:
-        raise ValidationError("以第三十五条不予处理，须先要求申请人说明理由", field="outcome")
+    if p.outcome is Outcome.EXCESSIVE and ctx.timeline.explanation not in _UNREASONABLE:
+        # Art 35: 认为申请理由不合理的，告知申请人不予处理 — never before the applicant could answer
+        raise ValidationError(
+            "以第三十五条不予处理，须先要求申请人说明理由，并登记理由不合理或期限届满未说明",
+            field="outcome",
+        )
     if p.outcome is Outcome.STILL_UNCLEAR and ctx.timeline.correction_received_on is None:
         raise ValidationError("「补正后申请内容仍不明确」须先经补正", field="outcome")
     # A draft cannot be redone once in drafting (no transition leaves it but submission), so an
@@ -860,7 +957,7 @@ def _consult(ctx: _Context, p: payloads.Consult) -> tuple[dict, str]:
         matters=p.matters,
         sent_on=sent_on,
         party_received_on=p.party_received_on,
-        window_due=(ctx.cal.add_workdays(p.party_received_on, 15) if p.party_received_on else None),
+        window_due=consultation_window_end(ctx.cal, sent_on, p.party_received_on),
     )
     ctx.session.add(row)
     ctx.session.flush()
@@ -879,10 +976,11 @@ def _consultation_done(ctx: _Context, p: payloads.ConsultationDone) -> tuple[dic
     if received is not None:
         _not_before(received, row.sent_on, "party_received_on", "发出日期")
         row.party_received_on = received
-        row.window_due = ctx.cal.add_workdays(received, 15)
+        row.window_due = consultation_window_end(ctx.cal, row.sent_on, received)
     if p.opinion is payloads.Opinion.SILENT:
-        # Art 32 / Art 34: silence only counts once the 15 working days have run out.
-        if row.window_due is None:
+        # Art 32 / Art 34: silence only counts once the party's own window — from its receipt
+        # of the letter — has run out.
+        if row.party_received_on is None:
             raise ValidationError(
                 "须先登记被征求意见方收到征求意见书的日期", field="party_received_on"
             )
@@ -910,7 +1008,7 @@ def _consultation_done(ctx: _Context, p: payloads.ConsultationDone) -> tuple[dic
 
 def _issue_fee_notice(ctx: _Context, p: payloads.IssueFeeNotice) -> tuple[dict, str]:
     sent_on = p.sent_on or ctx.as_of
-    received_on = p.received_on or sent_on
+    received_on = p.received_on  # None: recorded later (record_notice_receipt)
     _not_before(received_on, sent_on, "received_on", "发出日期")
     if p.basis is FeeBasis.PER_ITEM:
         earlier = _items_earlier_this_month(ctx.session, ctx.case)
@@ -920,7 +1018,7 @@ def _issue_fee_notice(ctx: _Context, p: payloads.IssueFeeNotice) -> tuple[dict, 
         quote = per_page_fee(p.quantity)
     if quote.total <= 0:
         raise ValidationError("按此数量不收费，无须发出收费通知", field="quantity")
-    window_due = fee_payment_deadline(ctx.cal, received_on).due
+    window_due = fee_payment_deadline(ctx.cal, received_on).due if received_on else None
     bands = [dataclasses.asdict(band) for band in quote.bands]
     ctx.session.add(
         FeeNotice(
@@ -984,7 +1082,8 @@ def _fee_paid(ctx: _Context, p: payloads.FeePaid) -> tuple[dict, str]:
     notice.paid_on = p.paid_on
     notice.receipt_number = p.receipt_number
     ctx.session.add(notice)
-    return p.model_dump(mode="json") | {"late": p.paid_on > notice.window_due}, ""
+    late = notice.window_due is not None and p.paid_on > notice.window_due
+    return p.model_dump(mode="json") | {"late": late}, ""
 
 
 def _fee_lapsed(ctx: _Context, p: payloads.Empty) -> tuple[dict, str]:
@@ -1000,13 +1099,7 @@ def _extend(ctx: _Context, p: payloads.Extend) -> tuple[dict, str]:
     延期答复告知书 is issued with it (RULES), dated no later than the due date it extends."""
     approved_on = p.approved_on or ctx.as_of
     notified_on = p.notified_on or ctx.as_of
-    total = ctx.facts.extension_workdays + p.workdays
-    if total > 20:
-        raise ValidationError(
-            f"延长答复期限合计{total}个工作日，超过第三十三条规定的最长20个工作日",
-            field="workdays",
-            code="clock.extension_cap",
-        )
+    check_extensions(ctx.facts.extension_workdays + p.workdays, field="workdays")
     _not_before(notified_on, approved_on, "notified_on", "负责人同意日期")
     extended = ctx.case.reply_due or ctx.case.projected_due
     if extended is not None and notified_on > extended:
@@ -1023,11 +1116,8 @@ def _extend(ctx: _Context, p: payloads.Extend) -> tuple[dict, str]:
 
 
 def _defer(ctx: _Context, p: payloads.Defer) -> tuple[dict, str]:
+    # that the date is later than the statutory period is the clock's rule (clock._compute)
     decided_on = p.decided_on or ctx.as_of
-    if ctx.case.reply_due is not None and p.until <= ctx.case.reply_due:
-        raise ValidationError(
-            f"延迟答复期限须晚于法定答复期限{ctx.case.reply_due.isoformat()}", field="until"
-        )
     return p.model_dump(mode="json") | {"decided_on": decided_on}, p.reason
 
 
@@ -1166,7 +1256,10 @@ _EFFECTS: dict[Trigger, Effect] = {
     T.REQUEST_CORRECTION: _request_correction,
     T.CORRECTION_RECEIVED: _correction_received,
     T.CORRECTION_LAPSED: _correction_lapsed,
+    T.CONTINUE_WITHOUT_CORRECTION: _plain,
     T.REQUEST_REASONS: _request_reasons,
+    T.RECORD_EXPLANATION: _record_explanation,
+    T.RECORD_NOTICE_RECEIPT: _record_notice_receipt,
     T.ACCEPT: _plain,
     T.DECIDE_WITHOUT_HANDLING: lambda ctx, p: _decide(ctx, p, at_review=True),
     T.CONSULT: _consult,
@@ -1833,8 +1926,8 @@ def case_page(session: Session, case_id: int, actor: User, as_of: date | None = 
     case, applicant = row[0], row[1]
     if case.agency_id not in _visible_agencies(session, actor, write=False):
         raise NotFound("案件不存在", field="case_id")
-    agency = AgencyRules(*row[2:8])
-    cal = current_calendar(session, revision=row[8] or 0)
+    agency = AgencyRules(*row[2 : 2 + _RULES_WIDTH])
+    cal = current_calendar(session, revision=row[2 + _RULES_WIDTH] or 0)
     connection = session.connection()
     events = list(connection.execute(_EVENT_ROWS, {"case_id": case.id}))
     pairs = [(e.trigger, json.loads(e.payload)) for e in events]

@@ -178,17 +178,29 @@ def _notice(
     if kind == "correction_notice":
         p = _last(events, "request_correction") or {}
         items = list(p.get("items", []))
+        late = bool(p.get("late"))
         notice = {
             "items": items,
             "items_text": "；".join(items),
             "period_workdays": p.get("period_workdays"),
+            "period": ctx.receipt_period(p.get("period_workdays")),
             "period_due": _date(p.get("period_due")),
-            "consequence": ctx.CORRECTION_CONSEQUENCE,
+            "late": late,
+            "clock_note": ctx.CORRECTION_LATE_NOTE if late else ctx.CORRECTION_RESTART_NOTE,
+            # Art 30: no 视为放弃 after a late notice; the original application is answered
+            "consequence": (
+                ctx.CORRECTION_LATE_CONSEQUENCE if late else ctx.CORRECTION_CONSEQUENCE
+            ),
         }
         return notice, {"guidance": p.get("guidance", "")}
     if kind == "reasons_request":
         p = _last(events, "request_reasons") or {}
-        return {"basis": ctx.ART35_BASIS}, {"matters": p.get("matters", "")}
+        notice = {
+            "basis": ctx.ART35_BASIS,
+            "period": ctx.receipt_period(p.get("period_workdays")),
+            "period_due": _date(p.get("period_due")),
+        }
+        return notice, {"matters": p.get("matters", "")}
     if kind == "extension_notice":
         p = _last(events, "extend") or {}
         paused = case.reply_due is None  # a consultation pauses the clock (Art 33 ¶3)
@@ -203,7 +215,7 @@ def _notice(
     if kind == "deferral_notice":
         p = _last(events, "defer") or {}
         return {"basis": ctx.ART35_BASIS}, {"reason": p.get("reason", "")}
-    if kind in ("third_party_consultation", "co_producer_consultation"):
+    if kind in CONSULTATION_LETTERS:
         wanted = kind.removesuffix("_consultation")
         rows = [c for c in _consultations(session, case) if c.kind == wanted]
         row = next((c for c in rows if c.id == party), rows[-1])
@@ -241,8 +253,10 @@ def _notice(
             "standard": basis.standard_zh,
             "arithmetic": quote.arithmetic_zh(),
             "amount": f"{quote.total}元",
-            "window_due": fee.window_due,
+            "window": ctx.FEE_WINDOW,
+            "window_due": fee.window_due,  # known once the applicant's receipt is recorded
             "consequence": ctx.FEE_CONSEQUENCE,
+            "pause_note": ctx.FEE_PAUSE_NOTE if _fee_pauses(session, case) else "",
         }
         p = _last(events, "issue_fee_notice") or {}
         return notice, {"payment_method": p.get("payment_method", "")}
@@ -253,6 +267,20 @@ def _notice(
         p = _last(events, "issue_fee_notice") or {}
         return {"notice_date": _date(p.get("sent_on"))}, {}
     return {}, {}
+
+
+#: The consultation letter of each consultation kind (Art 32, Art 34, Art 33 ¶3).
+CONSULTATION_LETTERS = (
+    "third_party_consultation",
+    "co_producer_consultation",
+    "other_agency_consultation",
+)
+
+
+def _fee_pauses(session: Session, case: Case) -> bool:
+    from gkcase.services.cases import agency_rules, policy_of
+
+    return policy_of(agency_rules(session, case.agency_id)).fee_window_pauses_clock
 
 
 def _date(value: Any) -> date | None:
@@ -593,7 +621,7 @@ def letters_of_act(
     for name in names:
         if name == REPLY:
             result.append(ToIssue(OUTCOMES[Outcome(case.outcome)].reply_letter))
-        elif name in ("third_party_consultation", "co_producer_consultation"):
+        elif name in CONSULTATION_LETTERS:
             if name == f"{stored['kind']}_consultation":
                 result.append(ToIssue(name, int(stored["consultation_id"])))
         elif name == "third_party_disclosure_notice":

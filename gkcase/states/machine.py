@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from transitions import Machine, MachineError
 
+from gkcase.calendar.clock import EXTENSION_CAP_WORKDAYS
 from gkcase.errors import GkcaseError
 
 
@@ -131,7 +132,10 @@ class Trigger(StrEnum):
     REQUEST_CORRECTION = "request_correction"
     CORRECTION_RECEIVED = "correction_received"
     CORRECTION_LAPSED = "correction_lapsed"
+    CONTINUE_WITHOUT_CORRECTION = "continue_without_correction"
     REQUEST_REASONS = "request_reasons"
+    RECORD_EXPLANATION = "record_explanation"
+    RECORD_NOTICE_RECEIPT = "record_notice_receipt"
     ACCEPT = "accept"
     DECIDE_WITHOUT_HANDLING = "decide_without_handling"
     CONSULT = "consult"
@@ -169,10 +173,21 @@ class CaseFacts:
 
     as_of: date
     correction_requested: bool = False
+    #: the 补正 notice went out after the 7th working day: no restart, no 视为放弃 (Art 30)
+    correction_late: bool = False
+    #: the end of the applicant's correction period, counted from the recorded receipt of the
+    #: notice; None while the receipt is not recorded (the period has not started)
     correction_period_due: date | None = None
     reasons_requested: bool = False
+    #: the end of the Art 35 explanation period from the recorded receipt of the request
+    explanation_due: date | None = None
+    #: what the agency found of the applicant's explanation: reasonable / unreasonable / none
+    explanation: str | None = None
+    #: notices whose receipt is not recorded yet (their periods wait for it)
+    notices_awaiting_receipt: int = 0
     open_consultations: int = 0
     fee_notice_issued: bool = False
+    #: the end of the payment window from the recorded receipt of the fee notice
     fee_window_due: date | None = None
     extension_workdays: int = 0
     reply_due: date | None = None
@@ -197,9 +212,22 @@ def once_only_correction(facts: CaseFacts) -> str | None:
 
 
 def correction_period_over(facts: CaseFacts) -> str | None:
-    # Art 30: 申请人无正当理由逾期不补正的，视为放弃申请
-    if facts.correction_period_due is None or facts.as_of <= facts.correction_period_due:
+    # Art 30: 申请人无正当理由逾期不补正的，视为放弃申请 — only after a timely notice, and only once
+    # the period granted, counted from the applicant's receipt of the notice, has run out.
+    if facts.correction_late:
+        return "补正告知晚于第七个工作日发出，不能视为放弃申请；请按原申请继续办理（第三十条）"
+    if facts.correction_period_due is None:
+        return "补正告知书的送达日期尚未登记，补正期限尚未起算，不能按视为放弃处理"
+    if facts.as_of <= facts.correction_period_due:
         return "补正期限尚未届满，不能按视为放弃处理"
+    return None
+
+
+def correction_notice_was_late(facts: CaseFacts) -> str | None:
+    # Art 30: a timely notice restarts the period on the corrected application; a late one does
+    # not, so the agency answers the original application within the original period.
+    if not facts.correction_late:
+        return "补正告知按时发出：待申请人补正，或补正期限届满后按视为放弃处理"
     return None
 
 
@@ -209,10 +237,26 @@ def reasons_not_yet_requested(facts: CaseFacts) -> str | None:
     return None
 
 
-def reasons_requested_first(facts: CaseFacts) -> str | None:
-    # Art 35: 延迟答复 follows a request for reasons that the agency found reasonable
+def explanation_awaited(facts: CaseFacts) -> str | None:
+    if not facts.reasons_requested:
+        return "尚未要求申请人说明理由"
+    if facts.explanation is not None:
+        return "申请人的说明理由已登记"
+    return None
+
+
+def explanation_found_reasonable(facts: CaseFacts) -> str | None:
+    # Art 35: 认为申请理由合理，但是无法在规定期限内答复的，可以确定延迟答复的合理期限
     if not facts.reasons_requested:
         return "延迟答复须先要求申请人说明理由（第三十五条）"
+    if facts.explanation != "reasonable":
+        return "延迟答复须在申请人说明理由、本机关认为理由合理后确定（第三十五条）"
+    return None
+
+
+def a_notice_awaiting_receipt(facts: CaseFacts) -> str | None:
+    if not facts.notices_awaiting_receipt:
+        return "没有待登记送达的告知书或征求意见书"
     return None
 
 
@@ -238,8 +282,8 @@ def fee_window_over(facts: CaseFacts) -> str | None:
 
 def extension_left(facts: CaseFacts) -> str | None:
     # Art 33 ¶2: 延长的期限最长不得超过20个工作日
-    if facts.extension_workdays >= 20:
-        return "已延长20个工作日，不能再延长（第三十三条第二款）"
+    if facts.extension_workdays >= EXTENSION_CAP_WORKDAYS:
+        return f"已延长{EXTENSION_CAP_WORKDAYS}个工作日，不能再延长（第三十三条第二款）"
     return None
 
 
@@ -362,13 +406,21 @@ RULES: tuple[Rule, ...] = (
     _rule(T.CORRECTION_RECEIVED, S.AWAITING_CORRECTION, S.REVIEWING, [R, C], "收到补正"),
     _rule(T.CORRECTION_LAPSED, S.AWAITING_CORRECTION, S.CLOSED, [C], "逾期未补正，视为放弃",
           correction_period_over, letters=["closing_no_correction"]),
+    _rule(T.CONTINUE_WITHOUT_CORRECTION, S.AWAITING_CORRECTION, S.REVIEWING, [C],
+          "按原申请继续办理（补正告知逾期）", correction_notice_was_late),
     _rule(T.REQUEST_REASONS, (S.REVIEWING, S.HANDLING), None, [C], "要求说明理由",
           reasons_not_yet_requested, letters=["reasons_request"]),
+    _rule(T.RECORD_EXPLANATION, (S.REVIEWING, S.HANDLING), None, [C], "登记说明理由",
+          explanation_awaited),
+    # the applicant's (or a consulted party's) receipt of a notice: its period runs from it
+    _rule(T.RECORD_NOTICE_RECEIPT, _OPEN, None, [R, C], "登记告知书送达",
+          a_notice_awaiting_receipt),
     _rule(T.ACCEPT, S.REVIEWING, S.HANDLING, [C], "受理办理"),
     _rule(T.DECIDE_WITHOUT_HANDLING, S.REVIEWING, S.DRAFTING, [C], "直接拟定答复"),
     # 办理 handling
     _rule(T.CONSULT, (S.HANDLING, S.CONSULTING), S.CONSULTING, [C], "征求意见",
-          letters=["third_party_consultation", "co_producer_consultation"]),
+          letters=["third_party_consultation", "co_producer_consultation",
+                   "other_agency_consultation"]),
     _rule(T.CONSULTATION_DONE, S.CONSULTING, S.HANDLING, [C], "征求意见结束",
           route=last_consultation),
     _rule(T.CONSULTATION_DONE, S.CONSULTING, S.CONSULTING, [C], "征求意见结束"),
@@ -379,7 +431,7 @@ RULES: tuple[Rule, ...] = (
           letters=["closing_fee_unpaid"]),
     _rule(T.EXTEND, WORKING_STATES, None, [H], "延长答复期限", extension_left,
           within_reply_period, letters=["extension_notice"]),  # Art 33 ¶2: approval + notice
-    _rule(T.DEFER, S.HANDLING, None, [H], "确定延迟答复期限", reasons_requested_first,
+    _rule(T.DEFER, S.HANDLING, None, [H], "确定延迟答复期限", explanation_found_reasonable,
           letters=["deferral_notice"]),
     _rule(T.DRAFT_DECISION, (S.HANDLING, S.DRAFTING), S.DRAFTING, [C], "拟定答复",
           no_open_consultation),

@@ -61,15 +61,60 @@ class CorrectionReceived(_Payload):
 
 
 class RequestReasons(_Payload):
-    """说明理由 (Art 35)."""
+    """说明理由 (Art 35): the applicant's period runs from its receipt of the request."""
 
     matters: str = Field(min_length=1, max_length=4000)
+    period_workdays: int | None = Field(default=None, ge=1, le=60)
     sent_on: date | None = None
+    received_on: date | None = Field(default=None, description="申请人收到告知书之日")
+
+
+class ExplanationFinding(StrEnum):
+    REASONABLE = "reasonable"  # 理由合理 (may lead to 延迟答复)
+    UNREASONABLE = "unreasonable"  # 理由不合理 (不予处理)
+    NONE = "none"  # 期限届满未说明理由
+
+
+class RecordExplanation(_Payload):
+    """The applicant's explanation under Art 35 and what the agency found of it; ``none`` once
+    the period ran out with no explanation."""
+
+    finding: ExplanationFinding
+    received_on: date | None = Field(default=None, description="收到申请人说明之日")
+    summary: str = Field(default="", max_length=4000)
+
+
+class DeliveryMethod(StrEnum):
+    DIRECT = "direct"  # 直接送达
+    ENTRUSTED = "entrusted"  # 委托其他行政机关代为送达
+    POST = "post"  # 邮寄送达（邮政企业）
+    ELECTRONIC = "electronic"  # 电子送达（申请人选择的互联网渠道）
+
+
+class NoticeKind(StrEnum):
+    """A notice whose period runs from its recipient's receipt of it."""
+
+    CORRECTION_NOTICE = "correction_notice"  # 补正告知书 (Art 30)
+    FEE_NOTICE = "fee_notice"  # 收费通知 (109号)
+    REASONS_REQUEST = "reasons_request"  # 说明理由告知书 (Art 35)
+    CONSULTATION = "consultation"  # 征求意见书 (Art 32, 34)
+
+
+class RecordNoticeReceipt(_Payload):
+    """送达: the day the applicant (or the consulted party) received a notice, how, and the
+    proof; the notice's period runs from that day."""
+
+    notice: NoticeKind
+    consultation_id: int | None = Field(default=None, gt=0, le=MAX_ID)
+    received_on: date
+    method: DeliveryMethod
+    proof: str = Field(default="", max_length=300, description="送达回证、邮件签收记录、平台回执…")
 
 
 class ConsultationKind(StrEnum):
     THIRD_PARTY = "third_party"  # Art 32
     CO_PRODUCER = "co_producer"  # Art 34
+    OTHER_AGENCY = "other_agency"  # Art 33 ¶3: 保密审查 (Art 17)、协调确认 (Art 11)
 
 
 class Consult(_Payload):
@@ -163,13 +208,6 @@ class CorrectLetter(_Payload):
     reason: str = Field(min_length=1, max_length=2000, description="更正原因")
 
 
-class DeliveryMethod(StrEnum):
-    DIRECT = "direct"  # 直接送达
-    ENTRUSTED = "entrusted"  # 委托其他行政机关代为送达
-    POST = "post"  # 邮寄送达（邮政企业）
-    ELECTRONIC = "electronic"  # 电子送达（申请人选择的互联网渠道）
-
-
 class Deliver(_Payload):
     """送达 (国办公开办函〔2016〕235号): signature date, or the posting date for mail."""
 
@@ -240,7 +278,10 @@ PAYLOADS: dict[Trigger, type[_Payload]] = {
     T.REQUEST_CORRECTION: RequestCorrection,
     T.CORRECTION_RECEIVED: CorrectionReceived,
     T.CORRECTION_LAPSED: Empty,
+    T.CONTINUE_WITHOUT_CORRECTION: Empty,
     T.REQUEST_REASONS: RequestReasons,
+    T.RECORD_EXPLANATION: RecordExplanation,
+    T.RECORD_NOTICE_RECEIPT: RecordNoticeReceipt,
     T.ACCEPT: Empty,
     T.DECIDE_WITHOUT_HANDLING: Decision,
     T.CONSULT: Consult,

@@ -474,7 +474,7 @@ def test_deferral_not_later_than_the_statutory_due_is_refused(calendar, until):
     facts = ReplyClockFacts(MON_0302, deferral=Deferral(until, date(2026, 3, 10)))
     with pytest.raises(ClockError) as caught:
         reply_deadline(calendar, facts)
-    assert caught.value.field == "deferral.until"
+    assert caught.value.field == "until"
 
 
 # --- provisional deadlines --------------------------------------------------------------------

@@ -140,7 +140,10 @@ def test_reply_due_equals_reply_deadline_due(calendar, facts, fee_pauses):
     deadline = reply_deadline(calendar, facts, policy)
     assert reply_due(calendar, facts, policy) == deadline.due
     if deadline.due is not None:
-        start = facts.correction_received_on or facts.receipt
+        requested = facts.correction_requested_on
+        # Art 30: only a notice sent by the 7th working day restarts the period
+        timely = requested is not None and requested <= calendar.add_workdays(facts.receipt, 7)
+        start = facts.correction_received_on if timely else facts.receipt
         total = REPLY_WORKDAYS + sum(e.workdays for e in facts.extensions)
         assert deadline.workdays == total
         # pauses only ever push the date later

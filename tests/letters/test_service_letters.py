@@ -81,7 +81,9 @@ def test_a_case_with_correction_consultation_extension_and_fee(org):  # noqa: F8
     items = {"items": ["所需文件的年份", "文件名称或文号"], "guidance": "请写明文件名称或文号"}
     fire(org, case_id, "request_correction", "caseworker", items, as_of=D(2026, 3, 4))
     letter = _issued(org, case_id, "correction_notice")
-    assert "1. 所需文件的年份" in letter.text and "截至2026年3月18日" in letter.text
+    # the period runs from the applicant's receipt, not yet known when the notice goes out
+    assert "1. 所需文件的年份" in letter.text and "自收到本告知书之日起10个工作日内" in letter.text
+    assert "截至" not in letter.text and "答复期限自本机关收到补正的申请之日起计算" in letter.text
     fire(
         org,
         case_id,
@@ -169,6 +171,8 @@ def test_reasons_then_a_deferral(org):  # noqa: F811
         as_of=D(2026, 3, 5),
     )
     _issued(org, case_id, "reasons_request")
+    explained = {"finding": "reasonable", "received_on": "2026-03-09"}
+    fire(org, case_id, "record_explanation", "caseworker", explained, as_of=D(2026, 3, 9))
     defer = {"until": "2026-05-15", "reason": "所涉档案需逐件检索"}
     fire(org, case_id, "defer", "office_head", defer, as_of=D(2026, 3, 10))
     letter = _issued(org, case_id, "deferral_notice")
@@ -183,7 +187,7 @@ def test_closing_letters(org):  # noqa: F811
         lapsed,
         "request_correction",
         "caseworker",
-        {"items": ["年份"], "guidance": "请写明年份"},
+        {"items": ["年份"], "guidance": "请写明年份", "received_on": "2026-03-04"},
         as_of=D(2026, 3, 4),
     )
     fire(org, lapsed, "correction_lapsed", "caseworker", as_of=D(2026, 3, 19))
@@ -202,6 +206,7 @@ def test_closing_letters(org):  # noqa: F811
             "basis": "per_page",
             "quantity": 50,
             "sent_on": "2026-03-04",
+            "received_on": "2026-03-04",
             "payment_method": "到本机关财务室缴纳",
         },
         as_of=D(2026, 3, 4),

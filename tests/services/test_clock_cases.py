@@ -80,7 +80,8 @@ def test_the_reply_period_restarts_from_the_corrected_application(org, corrected
     fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
     # Notice sent Wed Mar 4; the agency's default period is 10 WD: Mar 5, 6, 9–13, 16, 17, 18.
     fired = fire(org, case.id, "request_correction", "caseworker", CORRECTION, as_of=D(2026, 3, 4))
-    assert stored(fired)["period_due"] == "2026-03-18"
+    # the period runs from the applicant's receipt of the notice: not recorded yet
+    assert stored(fired)["period_due"] is None
     assert stored(fired)["notice_due"] == "2026-03-11"  # 7 WD: Mar 3–6, 9, 10, 11
     assert stored(fired)["late"] is False
     case = fired.case
@@ -89,7 +90,12 @@ def test_the_reply_period_restarts_from_the_corrected_application(org, corrected
         None,
         "waiting",
     )
-    assert case.next_window_due == D(2026, 3, 18)
+    assert case.next_window_due is None
+    # handed to the applicant the same day
+    receipt = {"notice": "correction_notice", "received_on": "2026-03-04", "method": "direct"}
+    fired = fire(org, case.id, "record_notice_receipt", "registrar", receipt, as_of=D(2026, 3, 4))
+    assert stored(fired)["window_due"] == "2026-03-18"
+    assert fired.case.next_window_due == D(2026, 3, 18)
     case = fire(
         org,
         case.id,
@@ -206,7 +212,11 @@ def test_silence_counts_only_after_the_window_and_ends_the_pause_there(org, kind
 def test_silence_needs_the_partys_receipt_date(org):
     case = handling(org)
     case, cid = consult(org, case.id, "third_party", sent=D(2026, 3, 3))
-    assert case.next_window_due is None and case.projected_due is None  # no window known yet
+    # Without the party's receipt the pause is still bounded (Art 33 ¶3: only the time the
+    # consultation needs): 15 WD from dispatch Tue Mar 3: Mar 4, 5, 6 (3), 9–13 (8), 16–20 (13),
+    # 23, 24 (15) → Mar 24. Counted before the pause: Mar 3 (1); 19 left after Mar 24:
+    # Mar 25–27 (3), 30, 31 (5), Apr 1–3 (8), [清明], 7–10 (12), 13–17 (17), 20, 21 (19) → Apr 21.
+    assert (case.next_window_due, case.projected_due) == (D(2026, 3, 24), D(2026, 4, 21))
     error = refused(
         org,
         case.id,
@@ -512,6 +522,11 @@ def test_a_deferral_needs_reasons_first_and_a_later_date(org):
         error=GuardFailed,
     )
     assert error.message == "已要求申请人说明理由"
+    # Art 35: no deferral before the applicant explained and the agency found it reasonable
+    error = refused(org, case.id, "defer", "office_head", DEFER, on=D(2026, 3, 9), error=GuardFailed)
+    assert "理由合理后确定" in error.message
+    explained = {"finding": "reasonable", "received_on": "2026-03-09", "summary": "课题研究需要"}
+    fire(org, case.id, "record_explanation", "caseworker", explained, as_of=D(2026, 3, 9))
     for until in ("2026-03-27", "2026-03-30"):  # before, or on, the statutory due date
         error = refused(
             org,
@@ -522,7 +537,7 @@ def test_a_deferral_needs_reasons_first_and_a_later_date(org):
             on=D(2026, 3, 10),
             error=ValidationError,
         )
-        assert error.field == "until" and "2026-03-30" in error.message
+        assert error.field == "until" and "2026年3月30日" in error.message
     error = refused(
         org, case.id, "defer", "caseworker", DEFER, on=D(2026, 3, 10), error=PermissionDenied
     )
@@ -547,6 +562,8 @@ def test_a_consultation_after_a_deferral_can_still_end(org):
         {"matters": "请说明理由"},
         as_of=D(2026, 3, 4),
     )
+    explained = {"finding": "reasonable", "received_on": "2026-03-04"}
+    fire(org, case.id, "record_explanation", "caseworker", explained, as_of=D(2026, 3, 4))
     fire(
         org, case.id, "defer", "office_head", {**DEFER, "until": "2026-04-10"}, as_of=D(2026, 3, 4)
     )

@@ -63,7 +63,13 @@ EXPECTED: dict[Trigger, tuple[dict[State, State | None], frozenset[Role]]] = {
     T.REQUEST_CORRECTION: ({S.REVIEWING: S.AWAITING_CORRECTION}, frozenset({CW})),
     T.CORRECTION_RECEIVED: ({S.AWAITING_CORRECTION: S.REVIEWING}, frozenset({REG, CW})),
     T.CORRECTION_LAPSED: ({S.AWAITING_CORRECTION: S.CLOSED}, frozenset({CW})),
+    # Art 30: after a late notice the agency answers the original application in time
+    T.CONTINUE_WITHOUT_CORRECTION: ({S.AWAITING_CORRECTION: S.REVIEWING}, frozenset({CW})),
     T.REQUEST_REASONS: ({S.REVIEWING: None, S.HANDLING: None}, frozenset({CW})),
+    # Art 35: the caseworker who asked records the explanation and what the agency found of it
+    T.RECORD_EXPLANATION: ({S.REVIEWING: None, S.HANDLING: None}, frozenset({CW})),
+    # whoever posts or hands out notices records their receipt, at any point before the reply
+    T.RECORD_NOTICE_RECEIPT: (dict.fromkeys(OPEN), frozenset({REG, CW})),
     T.ACCEPT: ({S.REVIEWING: S.HANDLING}, frozenset({CW})),
     T.DECIDE_WITHOUT_HANDLING: ({S.REVIEWING: S.DRAFTING}, frozenset({CW})),
     T.CONSULT: ({S.HANDLING: S.CONSULTING, S.CONSULTING: S.CONSULTING}, frozenset({CW})),
@@ -106,6 +112,7 @@ LETTER_ACTS: dict[str, Trigger] = {
     "deferral_notice": T.DEFER,  # Art 35
     "third_party_consultation": T.CONSULT,  # Art 32
     "co_producer_consultation": T.CONSULT,  # Art 34
+    "other_agency_consultation": T.CONSULT,  # Art 33 ¶3: secrecy review, coordination
     "third_party_disclosure_notice": T.SIGN,  # Art 32: with the reply that discloses
     "fee_notice": T.ISSUE_FEE_NOTICE,  # 109号
     "closing_no_correction": T.CORRECTION_LAPSED,
@@ -151,9 +158,13 @@ GOOD = CaseFacts(
     legal_approved=True,
     delivered=True,
     letters_issued=True,
+    notices_awaiting_receipt=1,
 )
 GOOD_FOR = {
-    T.DEFER: dataclasses.replace(GOOD, reasons_requested=True),  # Art 35: reasons first
+    # Art 35: reasons asked for, explained, found reasonable
+    T.DEFER: dataclasses.replace(GOOD, reasons_requested=True, explanation="reasonable"),
+    T.RECORD_EXPLANATION: dataclasses.replace(GOOD, reasons_requested=True),
+    T.CONTINUE_WITHOUT_CORRECTION: dataclasses.replace(GOOD, correction_late=True),
     T.SUBMIT_FOR_LEGAL_REVIEW: dataclasses.replace(GOOD, legal_review_required=True),
     T.CONSULTATION_DONE: dataclasses.replace(GOOD, open_consultations=1),
 }
@@ -171,7 +182,7 @@ def good_facts(trigger: Trigger) -> CaseFacts:
 
 def test_the_table_covers_every_trigger_state_and_role():
     assert set(EXPECTED) == set(Trigger)
-    assert len(Trigger) == 30 and len(State) == 14 and len(Role) == 6
+    assert len(Trigger) == 33 and len(State) == 14 and len(Role) == 6
     for _sources, roles in EXPECTED.values():
         assert roles <= {REG, CW, LEGAL, HEAD}  # supervisor and admin fire nothing
 
@@ -272,12 +283,68 @@ GUARD_CASES = [
         "补正期限尚未届满，不能按视为放弃处理",
     ),
     (
-        "correction_period_unknown",
+        "correction_notice_receipt_not_recorded",
         S.AWAITING_CORRECTION,
         T.CORRECTION_LAPSED,
         CW,
         R(GOOD, correction_period_due=None),
-        "补正期限尚未届满，不能按视为放弃处理",
+        "补正告知书的送达日期尚未登记，补正期限尚未起算，不能按视为放弃处理",
+    ),
+    (
+        "no_abandonment_after_a_late_notice",
+        S.AWAITING_CORRECTION,
+        T.CORRECTION_LAPSED,
+        CW,
+        R(GOOD, correction_late=True),  # the period is over, but the notice was late
+        "补正告知晚于第七个工作日发出，不能视为放弃申请；请按原申请继续办理（第三十条）",
+    ),
+    (
+        "continue_only_after_a_late_notice",
+        S.AWAITING_CORRECTION,
+        T.CONTINUE_WITHOUT_CORRECTION,
+        CW,
+        R(GOOD, correction_late=False),
+        "补正告知按时发出：待申请人补正，或补正期限届满后按视为放弃处理",
+    ),
+    (
+        "explanation_needs_a_request",
+        S.REVIEWING,
+        T.RECORD_EXPLANATION,
+        CW,
+        R(GOOD, reasons_requested=False),
+        "尚未要求申请人说明理由",
+    ),
+    (
+        "explanation_recorded_once",
+        S.HANDLING,
+        T.RECORD_EXPLANATION,
+        CW,
+        R(GOOD, reasons_requested=True, explanation="none"),
+        "申请人的说明理由已登记",
+    ),
+    (
+        "deferral_needs_reasonable_explanation",
+        S.HANDLING,
+        T.DEFER,
+        HEAD,
+        R(GOOD, reasons_requested=True, explanation="unreasonable"),
+        "延迟答复须在申请人说明理由、本机关认为理由合理后确定（第三十五条）",
+    ),
+    (
+        "deferral_not_before_the_explanation",
+        S.HANDLING,
+        T.DEFER,
+        HEAD,
+        R(GOOD, reasons_requested=True, explanation=None),
+        "延迟答复须在申请人说明理由、本机关认为理由合理后确定（第三十五条）",
+    ),
+    (
+        "notice_receipt_needs_a_notice",
+        S.AWAITING_FEE,
+        T.RECORD_NOTICE_RECEIPT,
+        REG,
+        R(GOOD, notices_awaiting_receipt=0),
+        "没有待登记送达的告知书或征求意见书",
     ),
     (
         "reasons_asked_once",
@@ -503,6 +570,8 @@ def test_available_events_lists_blocked_actions_with_reasons():
         T.ISSUE_RECEIPT: None,
         T.REQUEST_CORRECTION: "补正告知只能发出一次（第三十条：一次性告知）",
         T.REQUEST_REASONS: None,
+        T.RECORD_EXPLANATION: "尚未要求申请人说明理由",
+        T.RECORD_NOTICE_RECEIPT: None,  # GOOD has a notice awaiting its receipt
         T.ACCEPT: None,
         T.DECIDE_WITHOUT_HANDLING: None,
         T.WITHDRAW: None,
@@ -510,6 +579,7 @@ def test_available_events_lists_blocked_actions_with_reasons():
     assert machine.permitted_events(S.REVIEWING, [CW], facts) == [
         T.ISSUE_RECEIPT,
         T.REQUEST_REASONS,
+        T.RECORD_NOTICE_RECEIPT,
         T.ACCEPT,
         T.DECIDE_WITHOUT_HANDLING,
         T.WITHDRAW,
