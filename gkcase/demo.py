@@ -1207,6 +1207,13 @@ def _plan(case: CaseSpec, rng: random.Random) -> list[_Step]:
         )
     if outcome is Outcome.EXCESSIVE or case.has("defer"):
         plan.add(rng.randint(1, 2), T.REQUEST_REASONS, CW, _reasons_payload)
+        reasonable = outcome is not Outcome.EXCESSIVE  # Art 35: reasonable → a deferral
+        plan.add(
+            rng.randint(2, 5),
+            T.RECORD_EXPLANATION,
+            CW,
+            lambda run, r=reasonable: _explanation_payload(run, r),
+        )
     if outcome in _AT_REVIEW:
         plan.add(
             rng.randint(1, 5), T.DECIDE_WITHOUT_HANDLING, CW, _decision(outcome), State.DRAFTING
@@ -1421,7 +1428,7 @@ def _correction_payload(run: _Run, received: int, period: int) -> dict[str, Any]
         "以便本机关检索",
         "period_workdays": period,
         "sent_on": run.calendar.add_workdays(run.day, -received) if received else run.day,
-        "received_on": run.day if received else None,
+        "received_on": run.day,  # handed over, or delivered by post `received` days after
     }
 
 
@@ -1430,6 +1437,19 @@ def _reasons_payload(run: _Run) -> dict[str, Any]:
         "matters": "您近期向本机关提出的政府信息公开申请数量、频次明显超过合理范围，"
         "请说明申请的理由（第三十五条）",
         "sent_on": run.day,
+        "received_on": run.day,
+    }
+
+
+def _explanation_payload(run: _Run, reasonable: bool) -> dict[str, Any]:
+    if reasonable:
+        summary = "申请人说明系为撰写课题报告需要系统收集有关文件，所需信息年份跨度较大"
+    else:
+        summary = "申请人未说明所需信息的用途，仅称“有权知道”，申请内容与此前多件申请相同"
+    return {
+        "finding": "reasonable" if reasonable else "unreasonable",
+        "received_on": run.day,
+        "summary": summary,
     }
 
 

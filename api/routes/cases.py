@@ -451,6 +451,17 @@ class StepOut(BaseModel):
     text: str
 
 
+class PeriodOut(BaseModel):
+    kind: str = Field(description="correction_period / explanation / fee_payment / consultation")
+    label: str
+    sent_on: date
+    received_on: date | None = Field(description="收到告知书之日；为空表示送达尚未登记")
+    ends: date | None = Field(description="期限届满日，自登记的收到之日起算")
+    ends_if_received: date | None = Field(description="送达未登记时：如今日收到，期限届满日")
+    over: bool = Field(description="期限已届满")
+    consultation_id: int | None = None
+
+
 class ClockOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -488,6 +499,16 @@ class ClockOut(BaseModel):
         default=None, description="最近的在途期限：补正、征求意见、缴费"
     )
     next_window_due: date | None = None
+    periods: list[PeriodOut] = Field(
+        default_factory=list,
+        description="自收到告知书之日起计算的在途期限（补正、说明理由、缴费、征求意见）",
+    )
+    correction_notice_due: date | None = Field(
+        default=None, description="补正告知的最后一日（第三十条：收到申请之日起7个工作日）"
+    )
+    correction_late: bool = Field(
+        default=False, description="补正告知逾期发出：答复期限不重新计算，不能视为放弃"
+    )
     explanation: str = Field(description="期限计算过程（中文，一步一行）")
     steps: list[StepOut]
 
@@ -747,6 +768,21 @@ def _clock_out(view: Any) -> ClockOut | None:
         paused_since=reply.paused_since,
         next_window=view.next_window,
         next_window_due=view.next_window_due,
+        periods=[
+            PeriodOut(
+                kind=p.kind.value,
+                label=p.label,
+                sent_on=p.sent_on,
+                received_on=p.received_on,
+                ends=p.ends,
+                ends_if_received=p.ends_if_received,
+                over=p.over,
+                consultation_id=p.consultation_id,
+            )
+            for p in view.periods
+        ],
+        correction_notice_due=view.correction_notice_due,
+        correction_late=view.correction_late,
         explanation=reply.explain(),
         steps=[
             StepOut(kind=str(s.kind), first=s.first, last=s.last, text=s.text) for s in reply.steps
@@ -861,7 +897,19 @@ EXAMPLES: dict[Trigger, dict[str, Any]] = {
     },
     Trigger.CORRECTION_RECEIVED: {"received_on": "2026-03-09", "summary": "补充了文件年份"},
     Trigger.CORRECTION_LAPSED: {"note": "补正期限届满未补正"},
+    Trigger.CONTINUE_WITHOUT_CORRECTION: {"note": "补正告知逾期发出，按原申请办理"},
     Trigger.REQUEST_REASONS: {"matters": "请说明申请理由的合理性", "sent_on": "2026-03-04"},
+    Trigger.RECORD_EXPLANATION: {
+        "finding": "unreasonable",
+        "received_on": "2026-03-12",
+        "summary": "申请人未说明所需信息的用途",
+    },
+    Trigger.RECORD_NOTICE_RECEIPT: {
+        "notice": "correction_notice",
+        "received_on": "2026-03-06",
+        "method": "post",
+        "proof": "EMS 回执 1234567890",
+    },
     Trigger.ACCEPT: {},
     Trigger.DECIDE_WITHOUT_HANDLING: {
         "outcome": "already_published",

@@ -31,6 +31,7 @@ from gkcase.calendar.clock import (
     Channel,
     ClockPolicy,
     check_extensions,
+    confirmation_due,
     consultation_window_end,
     correction_notice_due,
     correction_notice_late,
@@ -794,6 +795,10 @@ def _confirm(ctx: _Context, p: payloads.Confirm) -> tuple[dict, str]:
     case.confirmed_on = p.confirmed_on or case.confirmed_on
     case.receipt_date = result.day
     stored = p.model_dump(mode="json") | {"receipt_date": result.day, "receipt_rule": result.rule}
+    # Art 31(二)(三): by when it had to be confirmed; a later confirmation is a lapse
+    due = confirmation_due(ctx.cal, case.channel, case.arrived_on, policy_of(ctx.agency))
+    if due is not None and case.confirmed_on is not None:
+        stored |= {"confirmation_due": due, "late": case.confirmed_on > due}
     return stored, p.how
 
 
@@ -1324,6 +1329,11 @@ def _recompute(
         case.due_provisional = summary.provisional
     case.next_window_due = view.next_window_due if state.is_open else None
     case.clock_status = view.status if state.is_open else "stopped"
+
+
+def timeline_of(session: Session, case_id: int) -> Timeline:
+    """The case's clock facts as its events stand (e.g. which notices await their receipt)."""
+    return fold(_event_pairs(session, case_id))
 
 
 def clock_of(  # noqa: ANN201

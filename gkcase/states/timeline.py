@@ -26,6 +26,7 @@ from gkcase.calendar.clock import (
     PauseKind,
     ReplyClockFacts,
     ReplySummary,
+    confirmation_due,
     consultation_pause,
     consultation_window_end,
     correction_notice_due,
@@ -85,6 +86,8 @@ class Timeline:
     """The current round's clock facts."""
 
     receipt: date | None = None
+    channel: str = ""  # how the application came (Art 31), and the day it arrived
+    arrived_on: date | None = None
     reopened_due: date | None = None  # a review decision or judgment set the new date
     start_label: str = ""  # what the round starts from, when it is not the receipt
     correction_requested_on: date | None = None
@@ -140,6 +143,8 @@ class Timeline:
         )
         if trigger == "register":
             self.receipt = _d(p.get("receipt_date"))
+            self.channel = p.get("channel", "")
+            self.arrived_on = _d(p.get("arrived_on"))
         elif trigger == "confirm":
             self.receipt = _d(p["receipt_date"])
         elif trigger == "request_correction":
@@ -348,7 +353,11 @@ def clock_view(
     needs only the dates)."""
     facts = reply_facts(t, cal, policy, as_of)
     if facts is None:
-        return ClockView(None, None, "waiting", None, None)
+        # Art 31: an application awaiting confirmation has its own window from its arrival
+        due = None
+        if t.channel and t.arrived_on is not None:
+            due = confirmation_due(cal, t.channel, t.arrived_on, policy)
+        return ClockView(None, None, "waiting", due, "confirmation" if due else None)
     summary = reply_summary(cal, facts, policy)
     reply = reply_deadline(cal, facts, policy) if explain else None
     running = periods(t, cal, as_of)

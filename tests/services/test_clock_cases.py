@@ -523,7 +523,9 @@ def test_a_deferral_needs_reasons_first_and_a_later_date(org):
     )
     assert error.message == "已要求申请人说明理由"
     # Art 35: no deferral before the applicant explained and the agency found it reasonable
-    error = refused(org, case.id, "defer", "office_head", DEFER, on=D(2026, 3, 9), error=GuardFailed)
+    error = refused(
+        org, case.id, "defer", "office_head", DEFER, on=D(2026, 3, 9), error=GuardFailed
+    )
     assert "理由合理后确定" in error.message
     explained = {"finding": "reasonable", "received_on": "2026-03-09", "summary": "课题研究需要"}
     fire(org, case.id, "record_explanation", "caseworker", explained, as_of=D(2026, 3, 9))

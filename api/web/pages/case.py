@@ -144,7 +144,19 @@ def _choices(session: Session, case: Case) -> dict[Trigger, dict[str, list[tuple
     remedies = session.exec(
         select(Remedy).where(Remedy.case_id == case.id).order_by(Remedy.id)
     ).all()
+    awaiting = service.timeline_of(session, case.id).awaiting_receipt()
     return {
+        Trigger.RECORD_NOTICE_RECEIPT: {
+            # only the notices whose receipt is still to be recorded
+            "notice": [
+                (kind, forms.choice_label(kind)) for kind in dict.fromkeys(k for k, _ in awaiting)
+            ],
+            "consultation_id": [
+                (str(c.id), f"{c.party_name}（{c.sent_on.isoformat()}发出）")
+                for c in consultations
+                if ("consultation", c.id) in awaiting
+            ],
+        },
         Trigger.ASSIGN: {"assignee_id": caseworkers},
         Trigger.CONSULTATION_DONE: {
             "consultation_id": [
