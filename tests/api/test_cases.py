@@ -307,7 +307,7 @@ def test_a_blocked_event_says_why(client, org):
     case = _intake(client, bearer(org, "registrar"))
     cw = bearer(org, "caseworker")
     _act(client, cw, case["id"], "start_review", on="2026-01-06")
-    items = {"items": ["文件年份"], "guidance": "请写明文件名称或文号"}
+    items = {"items": ["文件年份"], "guidance": "请写明文件名称或文号", "received_on": "2026-01-06"}
     _act(client, cw, case["id"], "request_correction", items, on="2026-01-06")
     detail = client.get(f"/api/cases/{case['id']}", params={"as_of": "2026-01-07"}, headers=cw)
     permitted = {p["trigger"]: p for p in detail.json()["permitted_events"]}
@@ -719,6 +719,8 @@ def test_a_deferred_case_past_its_date_is_overdue_in_the_list(client, org):
     _act(client, cw, case["id"], "start_review", on="2026-01-13")
     _act(client, cw, case["id"], "accept", on="2026-01-13")
     _act(client, cw, case["id"], "request_reasons", {"matters": "请说明理由"}, on="2026-01-14")
+    explained = {"finding": "reasonable", "received_on": "2026-01-19"}
+    _act(client, cw, case["id"], "record_explanation", explained, on="2026-01-19")
     until = {"until": "2026-03-02", "decided_on": "2026-01-20", "reason": "理由合理"}
     _act(client, head, case["id"], "defer", until, on="2026-01-20")
     row = client.get("/api/cases", params={"as_of": "2026-03-03"}, headers=cw).json()["items"][0]

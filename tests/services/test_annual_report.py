@@ -116,6 +116,7 @@ class World:
             "guidance": "请提交身份证复印件",
             "period_workdays": 5,
             "sent_on": "2025-11-04",
+            "received_on": "2025-11-04",  # handed to the applicant: the period runs from here
         }
         fire(self.org, self.e, "request_correction", self.caseworker, correction, on=D(2025, 11, 4))
         fire(self.org, self.e, "correction_lapsed", self.caseworker, on=D(2025, 11, 20))

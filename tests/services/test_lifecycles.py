@@ -271,7 +271,11 @@ def test_partially_disclosed_with_correction_consultation_extension_and_return(o
     flow.step(
         "request_correction",
         "caseworker",
-        {"items": ["请写明所需文件的年份"], "guidance": "请补充文件名称或文号"},
+        {
+            "items": ["请写明所需文件的年份"],
+            "guidance": "请补充文件名称或文号",
+            "received_on": "2026-03-04",  # handed over: the period runs from the receipt
+        },
         on=D(2026, 3, 4),
         to="awaiting_correction",
         due=None,
@@ -686,7 +690,11 @@ def test_still_unclear_after_correction(org):
     stored = flow.step(
         "request_correction",
         "caseworker",
-        {"items": ["所需信息的名称或文号"], "guidance": "请写明具体文件"},
+        {
+            "items": ["所需信息的名称或文号"],
+            "guidance": "请写明具体文件",
+            "received_on": "2026-10-12",
+        },
         on=D(2026, 10, 12),
         to="awaiting_correction",
         due=None,
@@ -747,9 +755,10 @@ def test_publication_by_ordinary_letter(org):
     # applicant (Art 31(二)); confirmed Mon May 11. Due: May 12–15 (4), 18–22 (9), 25–29 (14),
     # Jun 1–5 (19), Jun 8 (20) → Jun 8. Notice window: May 12–15, 18, 19, 20 → May 20.
     flow = Flow(org, channel="ordinary_letter", arrived_on="2026-05-08")
-    flow.expect("received", due=None, window=None, status="waiting")
+    # Art 31(二): an ordinary letter is confirmed the day it arrives: the window is May 8 itself
+    flow.expect("received", due=None, window=D(2026, 5, 8), status="waiting")
     assert flow.case.receipt_date is None
-    flow.step(
+    stored = flow.step(
         "confirm",
         "registrar",
         {"confirmed_on": "2026-05-11", "how": "电话"},
@@ -759,6 +768,8 @@ def test_publication_by_ordinary_letter(org):
         window=D(2026, 5, 20),
         status="running",
     )
+    # confirmed on the next working day, not the day it arrived: recorded as late (a lapse)
+    assert stored["confirmation_due"] == "2026-05-08" and stored["late"] is True
     assert flow.case.receipt_date == D(2026, 5, 11)
     flow.step("start_review", "office_head", on=D(2026, 5, 12), to="reviewing")
     fields = {"access_method": "该书已公开出版，可在市图书馆借阅"}
@@ -792,6 +803,15 @@ def test_excessive_requests_at_review(org):
         on=D(2026, 3, 17),
         to="reviewing",
         due=D(2026, 4, 14),  # asking for reasons does not stop the clock
+    )
+    # Art 35: not before the applicant could answer — the explanation, found unreasonable
+    flow.step(
+        "record_explanation",
+        "caseworker",
+        {"finding": "unreasonable", "received_on": "2026-03-27", "summary": "未说明用途"},
+        on=D(2026, 3, 27),
+        to="reviewing",
+        due=D(2026, 4, 14),
     )
     decide_at_review(flow, Outcome.EXCESSIVE, fields, on=D(2026, 3, 31))
     reply_tail(flow, signed=D(2026, 4, 1), delivered=D(2026, 4, 2))

@@ -97,7 +97,11 @@ def desk(org):
         ids["applicant"],
         "request_correction",
         "caseworker",
-        {"items": ["请写明会议名称"], "guidance": "请补充会议的日期和名称"},
+        {
+            "items": ["请写明会议名称"],
+            "guidance": "请补充会议的日期和名称",
+            "received_on": TODAY.isoformat(),
+        },
     )
     ids["legal_review"] = handling(org, "审核案件：某项目招标文件", arrived=back(org, 4))
     fire(org, ids["legal_review"], "draft_decision", "caseworker", PARTIAL)
