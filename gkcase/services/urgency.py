@@ -4,13 +4,14 @@ overdue (已逾期), due within the agency's warning period (临近期限) or pa
 This module is the only definition of each. Every predicate is written twice, side by side: as a
 SQL expression over ``Case``'s clock columns (the lists, counts and filters: case list, inbox,
 supervision dashboard, metrics, digest, ``gkcase case list --overdue``) and as a Python twin
-over a row that has the same four attributes (``state``, ``clock_status``, ``reply_due``,
-``projected_due``) for a page that already holds the row. tests/services/test_urgency.py checks
+over a row with the same columns (:class:`ClockRow`) for a page that already holds the row. tests/services/test_urgency.py checks
 that the two agree, case by case, on generated rows on SQLite and PostgreSQL.
 
-The clock columns are derived from the events and stored on the case
-(:func:`gkcase.services.cases._recompute`); nothing here reads a stored "overdue" flag. "Today" is
-the day judged on: a reply due today is still in time, and overdue from the next day on.
+The clock columns are derived from the events and stored on the case by every act
+(:func:`gkcase.services.cases._recompute`), ``stopped`` exactly when the case is replied or
+closed; the predicates read the clock, the labels the state. Nothing here reads a stored
+"overdue" flag. "Today" is the day judged on: a reply due today is still in time, and overdue
+from the next day on.
 """
 
 from __future__ import annotations
@@ -93,21 +94,23 @@ def clock_label(state: State | str, status: str) -> str:
 #: a review decision (``deferred``).
 TIMED = ("running", "deferred")
 PAUSED = "paused"
-_OPEN = tuple(sorted(s.value for s in OPEN_STATES))
 
-#: The clock of an open case (a finished case's is ``stopped``). A literal, not a bound
-#: parameter, so both databases use the partial indexes over open cases (``ix_gk_case_open_*``).
+#: The clock of an open case. A literal, not a bound parameter, so both databases use the partial
+#: indexes over open cases (``ix_gk_case_open_*``, docs/performance.md).
 RUNNING_CLOCK = col(Case.clock_status) != literal_column(f"'{STOPPED}'")
 
 
 def open_condition() -> Any:
-    """在办: an open case (not replied, closed or archived) whose clock is not stopped."""
-    return and_(RUNNING_CLOCK, col(Case.state).in_(_OPEN))
+    """在办: the case is not yet replied or closed. The engine stores ``stopped`` exactly for a
+    finished case (every act recomputes the clock columns, ``_recompute``), so the clock says it
+    and the state is not read again: a test of ``state`` beside it would make SQLite's planner
+    leave the open-case index for the agency index and read every case of the agency."""
+    return RUNNING_CLOCK
 
 
 def is_open(case: ClockRow) -> bool:
     """Python twin of :func:`open_condition`."""
-    return case.clock_status != STOPPED and case.state in _OPEN
+    return case.clock_status != STOPPED
 
 
 def overdue_condition(today: date) -> Any:
@@ -183,8 +186,9 @@ def is_paused(case: ClockRow) -> bool:
 
 def urgency_of(case: ClockRow, cal: WorkdayCalendar, today: date, risk_workdays: int) -> str:
     """The one word a list shows for a case: ``overdue``, ``at_risk``, ``paused``, ``waiting``,
-    ``finished`` or ``""`` (running, not yet near its due date) — overdue first."""
-    if not State(case.state).is_open:
+    ``finished`` (replied or closed: its clock stopped) or ``""`` (running, not yet near its due
+    date) — overdue first."""
+    if not is_open(case):
         return "finished"
     if is_overdue(case, today):
         return "overdue"

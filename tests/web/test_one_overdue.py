@@ -43,7 +43,7 @@ ROWS = {
     "paused_open_ended": ("awaiting_fee", "paused", None, None),
     "correction": ("awaiting_correction", "waiting", None, None),
     "replied": ("replied", "stopped", _day(-1), None),
-    "closed_stale": ("closed", "running", _day(-30), None),  # a row whose clock was not stopped
+    "closed": ("closed", "stopped", _day(-30), None),
     "archived": ("archived", "stopped", _day(-30), None),
 }
 OVERDUE = {"late", "deferred_late", "paused_late"}
@@ -61,7 +61,7 @@ WORD = {
     "paused_open_ended": "paused",
     "correction": "waiting",
     "replied": "finished",
-    "closed_stale": "finished",
+    "closed": "finished",
     "archived": "finished",
 }
 
@@ -114,7 +114,7 @@ def test_the_search_page_and_the_inbox(web, board):
         assert _keys(board, _numbers_in(page)) == expected, flag
     # every row of the search says what its clock is: a finished case by what ended it
     page = user.get("/cases?q=某文件").text
-    for key in ("replied", "closed_stale", "archived"):
+    for key in ("replied", "closed", "archived"):
         line = _row(page, board[key])
         assert FINISHED_LABELS[State(ROWS[key][0])] in line and "计时中" not in line
         assert "逾期" not in line
@@ -125,7 +125,7 @@ def test_the_search_page_and_the_inbox(web, board):
     assert {k for k, s in sections.items() if s == "overdue"} == OVERDUE
     assert {k for k, s in sections.items() if s == "at_risk"} == AT_RISK
     assert {k for k, s in sections.items() if s == "paused"} == PAUSED - OVERDUE
-    assert not {"replied", "closed_stale", "archived"} & set(sections)  # open cases only
+    assert not {"replied", "closed", "archived"} & set(sections)  # open cases only
 
 
 def _row(html: str, number: str) -> str:
