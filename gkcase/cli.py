@@ -345,13 +345,6 @@ def demo_data_command(count: str, seed: str, force: bool) -> None:
 
 # --- cases ------------------------------------------------------------------------------------
 
-_CLOCK_STATUS = {
-    "waiting": "未起算或等待补正",
-    "running": "计时中",
-    "paused": "暂停计时",
-    "deferred": "延迟答复",
-    "stopped": "已停止（已答复或已终结）",
-}
 _WINDOWS = {
     "correction_notice": "补正告知期限",
     "correction_period": "补正期限",
@@ -412,6 +405,7 @@ def _case_lines(session: Session, case: Case, viewer: User | None, as_of: date) 
     from gkcase.models import Agency, Applicant, ApplicantType, User
     from gkcase.privacy import mask_address, mask_id_number, mask_phone
     from gkcase.services import cases as svc
+    from gkcase.services import urgency
     from gkcase.states.machine import State, Trigger
     from gkcase.states.outcomes import spec
 
@@ -453,18 +447,20 @@ def _case_lines(session: Session, case: Case, viewer: User | None, as_of: date) 
         lines.append(f"答复日期：{_iso(case.replied_on)}；终结日期：{_iso(case.closed_on)}")
     view = svc.clock_of(session, case, as_of)
     reply = view.reply
-    status = view.status if state.is_open else "stopped"
-    lines.append(f"计时（截至 {as_of.isoformat()}）：{_CLOCK_STATUS[status]}")
+    lines.append(f"计时（截至 {as_of.isoformat()}）：{urgency.clock_label(state, view.status)}")
     if reply is None:
         lines.append("答复期限：收到申请之日尚未确定，期限未起算")
     else:
         due = reply.due or reply.projected_due
         words = "答复期限" if reply.due else "预计答复期限"
-        flags = "（依据推算的节假日安排，可能变动）" if reply.provisional else ""
-        if state.is_open and reply.due and reply.due < as_of:
+        flags = "（依据推算的节假日安排，可能变动）" if reply.provisional and state.is_open else ""
+        now = urgency.Clock(
+            state.value, urgency.clock_status(state, view.status), reply.due, reply.projected_due
+        )
+        if urgency.is_overdue(now, as_of):
             flags += "（已逾期）"
         if due is None and reply.remaining_workdays is not None:
-            lines.append(f"答复期限：暂停中，尚余 {reply.remaining_workdays} 个工作日")
+            lines.append(f"答复期限：暂停中，尚余 {reply.remaining_workdays} 个工作日{flags}")
         else:
             lines.append(f"{words}：{_iso(due)}{flags}")
         if state.is_open and view.next_window_due:
@@ -550,15 +546,20 @@ def case_bundle(number: str, path: Path, username: str | None, on: str | None) -
 @case.command("list")
 @click.option("--agency", "code", metavar="CODE", help="one agency's cases, by its code")
 @click.option("--state", "state", metavar="STATE", help="e.g. handling, archived")
-@click.option("--overdue", is_flag=True, help="open cases past their reply due date")
+@click.option(
+    "--overdue",
+    is_flag=True,
+    help="open cases past their reply due date, or paused past their projected due date",
+)
 @click.option("--on", "on", metavar="DATE", help="overdue as of DATE (default: today)")
 def case_list(code: str | None, state: str | None, overdue: bool, on: str | None) -> None:
     """One line per case: number, state, receipt and due dates, outcome, applicant, request."""
     from sqlmodel import col, select
 
     from gkcase.models import Agency, Applicant, ApplicantType, Case
+    from gkcase.services import urgency
     from gkcase.services.cases import china_today
-    from gkcase.states.machine import OPEN_STATES, State
+    from gkcase.states.machine import State
     from gkcase.states.outcomes import spec
 
     as_of = _date(on, "--on") if on else china_today()
@@ -577,16 +578,15 @@ def case_list(code: str | None, state: str | None, overdue: bool, on: str | None
             wanted = _state(state)
             statement = statement.where(Case.state == wanted.value)
         if overdue:
-            statement = statement.where(
-                col(Case.state).in_([s.value for s in OPEN_STATES]),
-                col(Case.reply_due).is_not(None),
-                col(Case.reply_due) < as_of,
-            )
+            statement = statement.where(urgency.overdue_condition(as_of))
         rows = session.exec(statement).all()
         for row, name in rows:
             current = State(row.state)
-            late = current.is_open and row.reply_due is not None and row.reply_due < as_of
-            due = f"期限 {_iso(row.reply_due)}{'（逾期）' if late else ''}"
+            late = "（逾期）" if urgency.is_overdue(row, as_of) else ""
+            if row.reply_due is None and row.projected_due is not None:
+                due = f"预计期限 {_iso(row.projected_due)}{late}"
+            else:
+                due = f"期限 {_iso(row.reply_due)}{late}"
             outcome = spec(row.outcome).label if row.outcome else "—"
             who = f"{name}（{ApplicantType(row.applicant_kind).label}）"
             text = row.information_requested

@@ -36,7 +36,7 @@ from gkcase.models import (
 )
 from gkcase.privacy import mask_address, mask_id_number, mask_phone
 from gkcase.services import cases as service
-from gkcase.services import supervision
+from gkcase.services import urgency
 from gkcase.services.calendar import CALENDAR_REVISION, current_calendar
 from gkcase.services.repeats import handles_cases, repeat_candidates
 from gkcase.states.machine import Role, State, Trigger
@@ -217,6 +217,10 @@ class CaseRowOut(BaseModel):
     projected_due: date | None
     workdays_left: int | None = Field(description="距答复期限的工作日数；逾期为负")
     clock_status: str = Field(description="waiting / running / paused / deferred / stopped")
+    urgency: str = Field(
+        description="overdue / at_risk / paused / waiting / finished, or empty: running, not yet "
+        "near its due date (gkcase.services.urgency, the list's own filters)"
+    )
     outcome: str | None
     assignee: PersonOut | None
 
@@ -244,6 +248,7 @@ class CaseListOut(BaseModel):
                             "projected_due": "2026-03-30",
                             "workdays_left": 12,
                             "clock_status": "running",
+                            "urgency": "",
                             "outcome": None,
                             "assignee": {"id": 3, "name": "承办人甲"},
                         }
@@ -343,18 +348,18 @@ def list_cases(
     if q and q.strip():
         conditions.append(col(Case.information_requested).contains(q.strip(), autoescape=True))
     if paused is not None:
-        is_paused = supervision.paused_condition()
+        is_paused = urgency.paused_condition()
         conditions.append(is_paused if paused else not_(is_paused))
     if overdue is not None:
-        late = supervision.overdue_condition(today)
+        late = urgency.overdue_condition(today)
         conditions.append(late if overdue else not_(late))
+    if risk_workdays is None:
+        risk_workdays = session.get(Agency, user.agency_id).at_risk_workdays
     # The calendar's revision comes with the count, unless the at-risk filter needs it first.
     cal = current_calendar(session) if at_risk is not None else None
     if at_risk is not None:
-        if risk_workdays is None:
-            risk_workdays = session.get(Agency, user.agency_id).at_risk_workdays
         try:
-            risky = supervision.at_risk_condition(cal, today, risk_workdays)
+            risky = urgency.at_risk_condition(cal, today, risk_workdays)
         except GkcaseError:
             raise
         except (OverflowError, ValueError):
@@ -398,6 +403,7 @@ def list_cases(
                 projected_due=case.projected_due,
                 workdays_left=_workdays_left(cal, today, case),
                 clock_status=case.clock_status,
+                urgency=_urgency(cal, today, case, risk_workdays),
                 outcome=case.outcome,
                 assignee=_person(case.assignee_id, names),
             )
@@ -412,6 +418,13 @@ def _workdays_left(cal: Any, today: date, case: Case) -> int | None:
         return cal.workdays_between(today, case.reply_due)
     except (GkcaseError, OverflowError, ValueError, IndexError):
         return None
+
+
+def _urgency(cal: Any, today: date, case: Any, risk_workdays: int) -> str:
+    try:
+        return urgency.urgency_of(case, cal, today, risk_workdays)
+    except (GkcaseError, OverflowError, ValueError, IndexError):
+        return ""  # today at the calendar's edge: no working days to count
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -490,8 +503,8 @@ class ClockOut(BaseModel):
     )
 
     due: date | None = Field(description="答复期限；暂停中或待补正时为空")
-    provisional: bool = Field(description="期限跨入尚未公布放假安排的年份")
-    status: str = Field(description="waiting / running / paused / deferred")
+    provisional: bool = Field(description="期限跨入尚未公布放假安排的年份（在办案件）")
+    status: str = Field(description="waiting / running / paused / deferred; stopped once finished")
     projected_due: date | None = None
     remaining_workdays: int | None = None
     paused_since: date | None = None
@@ -754,15 +767,18 @@ def _applicant_out(applicant: Applicant | None, case: Case, clear: bool) -> Appl
     )
 
 
-def _clock_out(view: Any) -> ClockOut | None:
+def _clock_out(view: Any, state: State | None = None) -> ClockOut | None:
+    """The clock as the API shows it; for a case in ``state``: a finished case's clock is
+    ``stopped`` and its due date no longer provisional, whatever its events fold to."""
     if view is None or view.reply is None:
         return None
     reply = view.reply
     summary = view.summary
+    running = state is None or state.is_open
     return ClockOut(
         due=reply.due,
-        provisional=reply.provisional,
-        status=view.status,
+        provisional=reply.provisional and running,
+        status=view.status if state is None else urgency.clock_status(state, view.status),
         projected_due=summary.projected_due if summary is not None else reply.projected_due,
         remaining_workdays=reply.remaining_workdays,
         paused_since=reply.paused_since,
@@ -859,7 +875,7 @@ def case_detail(
     return CaseDetailOut(
         case=out,
         version=case.version,
-        clock=_clock_out(seen.clock),
+        clock=_clock_out(seen.clock, State(case.state)),
         events=events,
         letters=[
             LetterRef(id=x.id, kind=x.kind, number=x.number, issued_on=x.issued_on)

@@ -63,7 +63,7 @@ class Case(SQLModel, table=True):
         UniqueConstraint("agency_id", "idempotency_key", name="uq_case_idempotency"),
         # Open cases only (a small, recent share of the table): the overdue / at-risk list and
         # the supervisor's counts (docs/performance.md, "Scale"). The literal in the predicate
-        # must match the queries' (gkcase.services.supervision.RUNNING_CLOCK).
+        # must match the queries' (gkcase.services.urgency.RUNNING_CLOCK).
         Index(
             "ix_gk_case_open_reply_due",
             "reply_due",

@@ -35,11 +35,11 @@ from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.calendar.zh import zh_date
 from gkcase.errors import GkcaseError
 from gkcase.models import Agency, Case, User
-from gkcase.services import supervision
+from gkcase.services import supervision, urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.metrics import UNASSIGNED, LapseRow, lapse_rows
 from gkcase.settings import Settings, get_settings
-from gkcase.states.machine import OPEN_STATES, Role, State
+from gkcase.states.machine import Role, State
 
 log = logging.getLogger(__name__)
 
@@ -226,14 +226,13 @@ def _own_cases(
     agency_lapses: list[LapseRow],
 ) -> OwnCases:
     risk = home.at_risk_workdays
-    overdue = supervision.overdue_condition(as_of)
+    overdue = urgency.overdue_condition(as_of)
     rows = session.exec(
         select(Case, Agency, overdue.label("late"))
         .join(Agency, col(Agency.id) == Case.agency_id)
         .where(
             Case.assignee_id == user.id,
-            col(Case.state).in_([s.value for s in OPEN_STATES]),
-            or_(overdue, supervision.at_risk_condition(cal, as_of, risk)),
+            or_(overdue, urgency.at_risk_condition(cal, as_of, risk)),
         )
         .order_by(col(Case.reply_due), col(Case.number))
     ).all()
@@ -253,7 +252,7 @@ def _oversight(
     in_subtree = col(Case.agency_id).in_(
         select(Agency.id).where(col(Agency.path).startswith(agency.path))
     )
-    overdue = supervision.overdue_condition(as_of)
+    overdue = urgency.overdue_condition(as_of)
     rows = session.exec(
         select(Case, Agency, User.full_name)
         .join(Agency, col(Agency.id) == Case.agency_id)

@@ -11,8 +11,8 @@ by caseworker (承办人, the case's assignee):
   ``replied_on``] on the working-day calendar in force — elapsed time as the applicant waits it,
   so correction periods and clock pauses (consultation, fee window) are *included*;
 
-and, as of a day, the open, overdue, at-risk and paused counts from the conditions of
-:mod:`gkcase.services.supervision` (never a stored status).
+and, as of a day, the open, overdue, at-risk and paused counts from the predicates of
+:mod:`gkcase.services.urgency` (never a stored status).
 
 Two grouped queries whatever the number of cases: the period's replies grouped by (key, receipt
 date, reply date) — the median needs each case's figure, and cases sharing both dates share it —
@@ -35,9 +35,9 @@ from sqlmodel import Session, col, select
 
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, Case, CaseEvent, User
-from gkcase.services import supervision
+from gkcase.services import supervision, urgency
 from gkcase.services.calendar import current_calendar
-from gkcase.states.machine import OPEN_STATES, Trigger
+from gkcase.states.machine import Trigger
 
 #: The longest period one metrics query may cover (a report is about a year at most, plus slack).
 MAX_PERIOD_DAYS = 3 * 366
@@ -193,16 +193,16 @@ def metrics(
         if r.receipt_date is not None and r.receipt_date <= r.replied_on:
             row.durations[cal.workdays_between(r.receipt_date, r.replied_on)] += r.replies
     try:
-        risky = supervision.at_risk_condition(cal, as_of, risk)
+        risky = urgency.at_risk_condition(cal, as_of, risk)
     except (OverflowError, ValueError):
         raise ValidationError("日期超出日历范围", field="as_of") from None
     open_rows = session.exec(
         select(
             key.label("key"),
-            _tally(col(Case.state).in_([s.value for s in OPEN_STATES]), "open"),
-            _tally(supervision.overdue_condition(as_of), "overdue"),
+            _tally(urgency.open_condition(), "open"),
+            _tally(urgency.overdue_condition(as_of), "overdue"),
             _tally(risky, "at_risk"),
-            _tally(supervision.paused_condition(), "paused"),
+            _tally(urgency.paused_condition(), "paused"),
         )
         .where(in_subtree)
         .group_by(key)

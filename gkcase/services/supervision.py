@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, not_, or_
+from sqlalchemy import and_, func, not_
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
@@ -25,9 +25,10 @@ from gkcase.calendar.clock import correction_notice_deadline
 from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, Case, CaseEvent, Consultation, Delivery, User
+from gkcase.services import urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.cases import NotFound
-from gkcase.states.machine import OPEN_STATES, State
+from gkcase.states.machine import State
 
 #: Working days a signed reply may wait for delivery before it is a lapse (a policy: the
 #: Regulation sets no delivery period; 5 working days is this project's default).
@@ -110,49 +111,7 @@ def find_case(session: Session, home: Agency, number: str) -> Case | None:
     return found
 
 
-# --- overdue, at risk, paused -----------------------------------------------------------------
-
-#: The clock of an open case (closed cases are ``stopped``). A literal, not a bound parameter, so
-#: both databases use the partial indexes over open cases (``ix_gk_case_open_*``).
-RUNNING_CLOCK = col(Case.clock_status) != literal_column("'stopped'")
-
-
-def overdue_condition(today: date) -> Any:
-    """已逾期: the due date of a running or deferred (Art 35, or a date a review decision
-    ordered) clock has passed, or a paused case's due date, counted with the longest pause it may
-    still take, has (``projected_due``). The case list, the inbox and the dashboard all use this."""
-    return and_(
-        RUNNING_CLOCK,
-        or_(
-            and_(
-                col(Case.reply_due).is_not(None),
-                col(Case.reply_due) < today,
-                col(Case.clock_status).in_(("running", "deferred")),
-            ),
-            and_(col(Case.projected_due).is_not(None), col(Case.projected_due) < today),
-        ),
-    )
-
-
-def at_risk_condition(cal: WorkdayCalendar, today: date, risk_workdays: int) -> Any:
-    """临近期限: due today or within ``risk_workdays`` working days. Same as the case list."""
-    # workdays_between(today, due) <= N  ⇔  due < the (N+1)-th working day after today
-    limit = cal.add_workdays(today, risk_workdays + 1)
-    return and_(
-        RUNNING_CLOCK,
-        col(Case.reply_due).is_not(None),
-        col(Case.reply_due) >= today,
-        col(Case.reply_due) < limit,
-    )
-
-
-def paused_condition() -> Any:
-    """计时暂停中 (consultation, fee window): the clock is paused."""
-    return Case.clock_status == "paused"
-
-
-def _open_condition() -> Any:
-    return col(Case.state).in_([s.value for s in OPEN_STATES])
+# --- overdue, at risk, paused (gkcase.services.urgency) -----------------------------------------
 
 
 @dataclass
@@ -193,10 +152,10 @@ def _count_columns(today: date, cal: WorkdayCalendar, risk_workdays: int) -> lis
         return func.coalesce(func.sum(when((condition, 1), else_=0)), 0).label(label)
 
     return [
-        tally(_open_condition(), "open"),
-        tally(overdue_condition(today), "overdue"),
-        tally(at_risk_condition(cal, today, risk_workdays), "at_risk"),
-        tally(paused_condition(), "paused"),
+        tally(urgency.open_condition(), "open"),
+        tally(urgency.overdue_condition(today), "overdue"),
+        tally(urgency.at_risk_condition(cal, today, risk_workdays), "at_risk"),
+        tally(urgency.paused_condition(), "paused"),
     ]
 
 
@@ -220,7 +179,7 @@ def breakdown(
         row.agency_id: row
         for row in session.exec(
             select(Case.agency_id, *columns)
-            .where(case_in(agency), RUNNING_CLOCK)
+            .where(case_in(agency), urgency.RUNNING_CLOCK)
             .group_by(Case.agency_id)
         )
     }
@@ -246,7 +205,7 @@ def breakdown(
     rows = session.exec(
         select(Case.assignee_id, User.full_name, *columns)
         .join(User, User.id == Case.assignee_id, isouter=True)
-        .where(Case.agency_id == agency.id, RUNNING_CLOCK)
+        .where(Case.agency_id == agency.id, urgency.RUNNING_CLOCK)
         .group_by(Case.assignee_id, User.full_name)
     ).all()
     caseworkers = sorted(
@@ -574,14 +533,11 @@ __all__ = [
     "OnTime",
     "OnTimeReport",
     "Week",
-    "at_risk_condition",
     "breakdown",
     "children_of",
     "find_case",
     "in_scope",
     "lapses",
     "on_time_rate",
-    "overdue_condition",
-    "paused_condition",
     "weekly_flow",
 ]

@@ -43,6 +43,7 @@ from gkcase.models import Agency, Case, Letter, User
 from gkcase.services import bundle as bundle_service
 from gkcase.services import cases as service
 from gkcase.services import letters as letter_service
+from gkcase.services import urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.repeats import REPEAT_RULE
 from gkcase.states.machine import Role, State, Trigger
@@ -55,13 +56,6 @@ LETTER_FRAME_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 )
 
-CLOCK_STATUS = {
-    "waiting": "等待起算",
-    "running": "计时中",
-    "paused": "计时暂停",
-    "deferred": "延迟答复",
-    "stopped": "已停止",
-}
 WINDOWS = {
     "correction_notice": "补正告知期限（第三十条，收到申请之日起7个工作日内）",
     "correction_period": "申请人补正期限",
@@ -194,25 +188,25 @@ def _return_comments(detail: CaseDetailOut) -> dict[str, Any] | None:
     return None
 
 
-def _urgency(
-    session: Session, detail: CaseDetailOut, agency: Agency, today: date
-) -> dict[str, Any]:
-    """Working days left to the reply due date and the badge that goes with them."""
-    clock = detail.clock
-    if clock is None or not State(detail.case.state).is_open:
-        return {}
-    if clock.due is None:
-        if clock.status == "paused":
-            return {"badge": "paused", "text": "计时暂停"}
-        return {"badge": "paused", "text": CLOCK_STATUS.get(clock.status, clock.status)}
+def _urgency(session: Session, case: Case, viewer: Viewer, today: date) -> dict[str, Any]:
+    """The badge beside the case number: the word every list shows for the case
+    (:func:`gkcase.services.urgency.urgency_of`, the viewer's agency's warning period), with the
+    working days left to — or past — the due date it is judged by."""
+    cal = current_calendar(session)
+    risk = viewer.agency.at_risk_workdays
     try:
-        left = current_calendar(session).workdays_between(today, clock.due)
+        key = urgency.urgency_of(case, cal, today, risk)
     except (GkcaseError, OverflowError, ValueError, IndexError):
         return {}
-    if clock.due < today:
-        left = -abs(left)
-    badge = "overdue" if left < 0 else ("at-risk" if left <= agency.at_risk_workdays else "ok")
-    return {"badge": badge, "left": left}
+    if key == "finished":
+        return {}
+    if key in ("paused", "waiting"):
+        return {"badge": "paused", "text": urgency.clock_label(case.state, case.clock_status)}
+    due = case.reply_due if case.clock_status in urgency.TIMED else case.projected_due
+    if due is None:
+        return {}
+    left = cal.workdays_between(today, due)
+    return {"badge": {"overdue": "overdue", "at_risk": "at-risk"}.get(key, "ok"), "left": left}
 
 
 def _pause_reasons(detail: CaseDetailOut) -> list[str]:
@@ -277,7 +271,7 @@ def _load(
         issued = [_issued(x, gone) for x in letter_service.letters_of(session, case)]
         chain = service.verify(session, case_id, files=False)
         can_bundle = bundle_service.may_build_bundle(session, case, viewer.user)
-        urgency = _urgency(session, detail, agency, today)
+        badge = _urgency(session, case, viewer, today)
         agency_name = agency.name
     can_write = viewer.user.agency_id == detail.case.agency_id
     return {
@@ -289,9 +283,12 @@ def _load(
         "blocked": [a for a in actions if not a.allowed],
         "open_trigger": open_trigger.value if open_trigger else "",
         "returned": _return_comments(detail),
-        "urgency": urgency,
+        "urgency": badge,
+        "finished": not State(detail.case.state).is_open,
+        "clock_label": urgency.clock_label(
+            detail.case.state, detail.clock.status if detail.clock else "waiting"
+        ),
         "pause_reasons": _pause_reasons(detail),
-        "clock_status": CLOCK_STATUS,
         "windows": WINDOWS,
         "available_letters": available,
         "issued_letters": issued,

@@ -27,6 +27,7 @@ from gkcase.calendar.clock import PauseKind
 from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.errors import GkcaseError
 from gkcase.models import Agency, ApplicantType, Case, CaseEvent, User
+from gkcase.services import urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.cases import china_today, policy_of
 from gkcase.states.machine import OPEN_STATES, Role, State
@@ -70,6 +71,8 @@ class Row:
     projected_due: date | None
     next_window_due: date | None
     workdays_left: int | None
+    urgency: str  # gkcase.services.urgency.urgency_of: the row's badge and section
+    clock_label: str
     assignee: str = ""
     agency: str = ""
     note: str = ""  # why it is in its section: pause reasons, the return's comments …
@@ -111,16 +114,6 @@ def _left(cal: WorkdayCalendar, today: date, due: date | None) -> int | None:
         return None
 
 
-def is_overdue(case: Case, today: date) -> bool:
-    """Past the reply due date, or past it even if every open pause ended at its latest."""
-    if case.clock_status in ("stopped", "paused", "waiting"):
-        late_due = False
-    else:
-        late_due = case.reply_due is not None and case.reply_due < today
-    late_projection = case.projected_due is not None and case.projected_due < today
-    return case.clock_status != "stopped" and (late_due or late_projection)
-
-
 # --- whose cases -------------------------------------------------------------------------------
 
 
@@ -157,8 +150,8 @@ def _legal_review_count(session: Session, viewer: Viewer) -> int:
     ).one()
 
 
-def _row(case: Case, assignee: str | None, cal: WorkdayCalendar, today: date) -> Row:
-    stopped = case.clock_status == "stopped"
+def _row(case: Case, assignee: str | None, cal: WorkdayCalendar, today: date, risk: int) -> Row:
+    stopped = case.clock_status == urgency.STOPPED
     return Row(
         id=case.id,
         number=case.number,
@@ -172,6 +165,8 @@ def _row(case: Case, assignee: str | None, cal: WorkdayCalendar, today: date) ->
         projected_due=case.projected_due,
         next_window_due=case.next_window_due,
         workdays_left=None if stopped else _left(cal, today, case.reply_due),
+        urgency=urgency.urgency_of(case, cal, today, risk),
+        clock_label=urgency.clock_label(case.state, case.clock_status),
         assignee=assignee or "",
     )
 
@@ -267,19 +262,13 @@ def inbox_sections(session: Session, viewer: Viewer, today: date) -> tuple[list[
     found = found[:INBOX_LIMIT]
     placed: list[tuple[str, Row, Case]] = []
     for case, assignee in found:
-        row = _row(case, assignee, cal, today)
-        if is_overdue(case, today):
-            key = "overdue"
+        row = _row(case, assignee, cal, today, at_risk_days)
+        key = row.urgency
+        if key == "overdue":
             if row.workdays_left is None and case.projected_due is not None:
                 row.workdays_left = _left(cal, today, case.projected_due)
-        elif (
-            case.clock_status in ("running", "deferred")
-            and row.workdays_left is not None
-            and 0 <= row.workdays_left <= at_risk_days
-        ):
-            key = "at_risk"
-        elif case.clock_status == "paused":
-            key = "paused"
+        elif key in ("at_risk", "paused"):
+            pass
         elif case.state in _APPLICANT_STATES:
             key = "applicant"
         elif case.state == State.LEGAL_REVIEW.value:
@@ -442,6 +431,7 @@ def search(request: Request, viewer: ViewerDep) -> Response:
         subtree=subtree,
         supervisor=supervisor,
         flags=list(FLAGS.items()),
+        clock_label=urgency.clock_label,
         state_options=[(s.value, s.label) for s in State],
         applicant_types=[(t.value, t.label) for t in ApplicantType],
     )

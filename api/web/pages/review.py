@@ -26,12 +26,14 @@ from api.web.core import (
     require,
     with_read,
 )
+from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.db import unit_of_work
 from gkcase.errors import GkcaseError
 from gkcase.letters.lint import Finding
-from gkcase.models import Case, CaseEvent, User
+from gkcase.models import Agency, Case, CaseEvent, User
 from gkcase.services import cases as case_service
 from gkcase.services import letters as letter_service
+from gkcase.services import urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.cases import StaleCase, china_today
 from gkcase.states.machine import Role, State, Trigger
@@ -51,6 +53,8 @@ class QueueRow:
     outcome_label: str
     workdays_left: int | None
     assignee: str
+    urgency: str  # gkcase.services.urgency.urgency_of
+    clock_label: str
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,11 @@ def _submissions(session: Session, case_ids: list[int]) -> dict[int, date]:
     return dict(rows)
 
 
-def _workdays_left(session: Session, case: Case, today: date) -> int | None:
-    if case.reply_due is None or case.clock_status == "stopped":
+def _workdays_left(cal: WorkdayCalendar, case: Case, today: date) -> int | None:
+    if case.reply_due is None or case.clock_status == urgency.STOPPED:
         return None
     try:
-        return current_calendar(session).workdays_between(today, case.reply_due)
+        return cal.workdays_between(today, case.reply_due)
     except (GkcaseError, OverflowError, ValueError, IndexError):
         return None
 
@@ -92,8 +96,11 @@ def _outcome_label(outcome: str | None) -> str:
         return outcome or "—"
 
 
-def queue(session: Session, agency_id: int, today: date) -> list[QueueRow]:
-    """The agency's cases in legal review, oldest submission first."""
+def queue(session: Session, agency: Agency, today: date) -> list[QueueRow]:
+    """The agency's cases in legal review, oldest submission first, each with the urgency every
+    list shows (the agency's warning period)."""
+    agency_id = agency.id
+    cal = current_calendar(session)
     cases = list(
         session.exec(
             select(Case).where(Case.agency_id == agency_id, Case.state == State.LEGAL_REVIEW.value)
@@ -111,8 +118,10 @@ def queue(session: Session, agency_id: int, today: date) -> list[QueueRow]:
             case,
             submitted.get(case.id),
             _outcome_label(case.outcome),
-            _workdays_left(session, case, today),
+            _workdays_left(cal, case, today),
             names.get(case.assignee_id, "") if case.assignee_id else "",
+            urgency.urgency_of(case, cal, today, agency.at_risk_workdays),
+            urgency.clock_label(case.state, case.clock_status),
         )
         for case in cases
     ]
@@ -185,7 +194,7 @@ def _detail(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "letter_kind": letter_kind,
         "withholds": outcome_spec is not None and outcome_spec.group in WITHHOLDING_GROUPS,
         "objections": objections,
-        "workdays_left": _workdays_left(session, case, today),
+        "workdays_left": _workdays_left(current_calendar(session), case, today),
         "submitted_on": _submissions(session, [case.id]).get(case.id),
         # what the machine lets this reviewer do now, with the reason where it does not (RULES)
         "decisions": [
@@ -203,7 +212,7 @@ def review_queue(request: Request, viewer: ViewerDep) -> Response:
     require(viewer, Role.LEGAL_REVIEWER)
     today = china_today()
     with with_read(request) as session:
-        rows = queue(session, viewer.agency.id, today)
+        rows = queue(session, viewer.agency, today)
         session.expunge_all()  # the rows outlive the read session
     return render(request, "review.html", viewer, title="法制审核", rows=rows)
 

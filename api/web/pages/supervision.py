@@ -25,6 +25,7 @@ from gkcase.models import Agency, User
 from gkcase.privacy import mask_address, mask_id_number, mask_phone
 from gkcase.services import cases as case_service
 from gkcase.services import supervision as service
+from gkcase.services import urgency
 from gkcase.services.cases import china_today
 from gkcase.states.machine import OPEN_STATES, Role, State, Trigger
 from gkcase.states.payloads import MAX_ID
@@ -205,6 +206,7 @@ def drill_down(
         names=names,
         pages=pages,
         link=lambda **params: _link("/supervision/cases", keep, params),
+        clock_label=urgency.clock_label,
         back=_link("/supervision", {}, {"agency_id": agency.id, "as_of": keep["as_of"]}),
     )
 
