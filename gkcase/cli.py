@@ -345,13 +345,6 @@ def demo_data_command(count: str, seed: str, force: bool) -> None:
 
 # --- cases ------------------------------------------------------------------------------------
 
-_WINDOWS = {
-    "correction_notice": "补正告知期限",
-    "correction_period": "补正期限",
-    "consultation": "征求意见期限",
-    "fee": "缴费期限",
-}
-
 
 def _find_case(session: Session, number: str) -> Case:
     from sqlmodel import select
@@ -408,6 +401,7 @@ def _case_lines(session: Session, case: Case, viewer: User | None, as_of: date) 
     from gkcase.services import urgency
     from gkcase.states.machine import State, Trigger
     from gkcase.states.outcomes import spec
+    from gkcase.states.timeline import window_label
 
     agency = session.get(Agency, case.agency_id)
     applicant = session.get(Applicant, case.applicant_id)
@@ -464,7 +458,7 @@ def _case_lines(session: Session, case: Case, viewer: User | None, as_of: date) 
         else:
             lines.append(f"{words}：{_iso(due)}{flags}")
         if state.is_open and view.next_window_due:
-            window = _WINDOWS.get(view.next_window or "", "期限")
+            window = window_label(view.next_window)
             lines.append(f"最近的{window}：{view.next_window_due.isoformat()}")
         lines.append("期限计算：")
         lines += [f"  {text}" for text in reply.explain().splitlines()]

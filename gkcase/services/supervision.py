@@ -21,7 +21,12 @@ from sqlalchemy import and_, func, not_
 from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
-from gkcase.calendar.clock import correction_notice_deadline
+from gkcase.calendar.clock import (
+    Channel,
+    PauseKind,
+    confirmation_due,
+    correction_notice_deadline,
+)
 from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.errors import ValidationError
 from gkcase.models import Agency, Case, CaseEvent, Consultation, Delivery, User
@@ -337,6 +342,7 @@ class Lapse:
         return RULES[self.rule]
 
 
+LATE_CONFIRMATION = "late_confirmation"
 LATE_CORRECTION_NOTICE = "late_correction_notice"
 CONSULTATION_EXPIRED = "consultation_expired"
 UNDELIVERED = "undelivered"
@@ -344,6 +350,7 @@ UNARCHIVED = "unarchived"
 
 #: Every lapse rule, with the rule it breaks.
 RULES = {
+    LATE_CONFIRMATION: "确认收到申请晚于规定（《条例》第三十一条）",
     LATE_CORRECTION_NOTICE: "补正告知超过7个工作日（《条例》第三十条）",
     CONSULTATION_EXPIRED: "征求意见期限届满未作处理（《条例》第三十二条、第三十四条）",
     UNDELIVERED: "答复已签发未送达",
@@ -390,12 +397,65 @@ def lapses(
         raise ValidationError("天数不能为负数", field="days")
     cal = current_calendar(session)
     found: list[Lapse] = []
+    found += _late_confirmations(session, agency, cal, as_of, start, end)
     found += _late_correction_notices(session, agency, cal, start, end)
     found += _expired_consultations(session, agency, as_of)
     found += _undelivered(session, agency, cal, as_of, undelivered_workdays)
     found += _unarchived(session, agency, as_of, unarchived_days)
     found.sort(key=lambda lapse: (lapse.due, lapse.number))
     return LapseReport(agency, as_of, start, end, undelivered_workdays, unarchived_days, found)
+
+
+#: The channels whose receipt date is the day both sides confirm it (Art 31(二)(三)).
+_CONFIRMED_CHANNELS = (Channel.ORDINARY_LETTER.value, Channel.INTERNET.value, Channel.FAX.value)
+
+
+def _late_confirmations(
+    session: Session, agency: Agency, cal: WorkdayCalendar, as_of: date, start: date, end: date
+) -> list[Lapse]:
+    """Applications that arrived in ``[start, end]`` and were confirmed after the day they had to
+    be — an ordinary letter the day it arrived, internet and fax by the agency's policy — or are
+    still unconfirmed past it (Art 31; courts do not accept "we did not see it")."""
+    from gkcase.services.cases import policy_of
+
+    rows = session.exec(
+        select(
+            Case.id,
+            Case.number,
+            Case.agency_id,
+            Case.channel,
+            Case.arrived_on,
+            Case.confirmed_on,
+            Agency,
+        )
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(
+            case_in(agency),
+            col(Case.channel).in_(_CONFIRMED_CHANNELS),
+            col(Case.arrived_on) >= start,
+            col(Case.arrived_on) <= end,
+        )
+    ).all()
+    found = []
+    for case_id, number, agency_id, channel, arrived_on, confirmed_on, home in rows:
+        due = confirmation_due(cal, channel, arrived_on, policy_of(home))
+        if (confirmed_on or as_of) <= due:
+            continue
+        how = Channel(channel).label
+        if confirmed_on is None:
+            detail = (
+                f"{how}于 {arrived_on.isoformat()} 到达，应于 {due.isoformat()} 前确认，至今未确认"
+            )
+        else:
+            late = cal.workdays_between(due, confirmed_on)
+            detail = (
+                f"{how}于 {arrived_on.isoformat()} 到达，应于 {due.isoformat()} 前确认，"
+                f"实际 {confirmed_on.isoformat()} 确认（迟 {late} 个工作日）"
+            )
+        found.append(
+            Lapse(LATE_CONFIRMATION, case_id, number, agency_id, due, confirmed_on, detail)
+        )
+    return found
 
 
 def _late_correction_notices(
@@ -445,7 +505,6 @@ def _expired_consultations(session: Session, agency: Agency, as_of: date) -> lis
             col(Consultation.window_due) < as_of,
         )
     ).all()
-    kinds = {"third_party": "第三方", "co_producer": "共同制作机关"}
     return [
         Lapse(
             CONSULTATION_EXPIRED,
@@ -454,8 +513,8 @@ def _expired_consultations(session: Session, agency: Agency, as_of: date) -> lis
             agency_id,
             c.window_due,
             None,
-            f"向{kinds.get(c.kind, '')}「{c.party_name}」征求意见，{c.window_due.isoformat()} "
-            "期限届满，尚未记录意见或处理结果",
+            f"{PauseKind(c.kind).label}「{c.party_name}」，{c.window_due.isoformat()} "
+            "期限届满，尚未记录意见或处理结果；答复期限已恢复计算",
         )
         for case_id, number, agency_id, c in rows
     ]

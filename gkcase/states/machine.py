@@ -274,7 +274,9 @@ def within_reply_period(facts: CaseFacts) -> str | None:
 
 
 def fee_window_over(facts: CaseFacts) -> str | None:
-    # 109号: 逾期未缴纳的视为放弃申请
+    # 109号: 逾期未缴纳的视为放弃申请 — counted from the applicant's receipt of the notice
+    if facts.fee_notice_issued and facts.fee_window_due is None:
+        return "收费通知书的送达日期尚未登记，缴费期限尚未起算，不能按视为放弃处理"
     if facts.fee_window_due is None or facts.as_of <= facts.fee_window_due:
         return "缴费期限尚未届满，不能按视为放弃处理"
     return None

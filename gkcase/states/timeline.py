@@ -15,6 +15,7 @@ from typing import Any
 
 from gkcase.calendar.clock import (
     CONSULTATION_WORKDAYS,
+    CORRECTION_NOTICE_WORKDAYS,
     EXPLANATION_PERIOD_DEFAULT_WORKDAYS,
     FEE_PAYMENT_WORKDAYS,
     ClockPause,
@@ -392,6 +393,31 @@ def clock_view(
         notice_due,
         t.correction_late(cal),
     )
+
+
+#: The Chinese name of each running window (ClockView.next_window); the periods are the clock's.
+WINDOW_LABELS = {
+    "confirmation": "确认收到申请期限",
+    "correction_notice": "补正告知期限",
+    "correction_period": DeadlineKind.CORRECTION_PERIOD.label,
+    "consultation": DeadlineKind.CONSULTATION.label,
+    "fee": DeadlineKind.FEE_PAYMENT.label,
+    "explanation": DeadlineKind.EXPLANATION.label,
+}
+#: What each window is, for the case page.
+WINDOW_BASIS = {
+    "confirmation": "第三十一条：平常信函于收到当日确认，互联网、传真按本机关规定",
+    "correction_notice": f"第三十条：收到申请之日起{CORRECTION_NOTICE_WORKDAYS}个工作日内",
+    "correction_period": "第三十条：自申请人收到补正告知书之日起",
+    "consultation": f"第三十二条、第三十四条：自对方收到之日起{CONSULTATION_WORKDAYS}个工作日",
+    "fee": f"国办函〔2020〕109号：收到收费通知次日起{FEE_PAYMENT_WORKDAYS}个工作日",
+    "explanation": "第三十五条：自申请人收到说明理由告知书之日起",
+}
+
+
+def window_label(name: str | None, *, basis: bool = False) -> str:
+    label = WINDOW_LABELS.get(name or "", "期限")
+    return f"{label}（{WINDOW_BASIS[name]}）" if basis and name in WINDOW_BASIS else label
 
 
 _WINDOW_NAMES = {

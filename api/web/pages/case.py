@@ -48,6 +48,7 @@ from gkcase.services.calendar import current_calendar
 from gkcase.services.repeats import REPEAT_RULE
 from gkcase.states.machine import Role, State, Trigger
 from gkcase.states.payloads import MAX_ID
+from gkcase.states.timeline import WINDOW_LABELS, window_label
 
 router = APIRouter()
 
@@ -56,12 +57,6 @@ LETTER_FRAME_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 )
 
-WINDOWS = {
-    "correction_notice": "补正告知期限（第三十条，收到申请之日起7个工作日内）",
-    "correction_period": "申请人补正期限",
-    "consultation": "征求意见期限（15个工作日）",
-    "fee": "缴费期限（20个工作日）",
-}
 RETURN_TRIGGERS = {
     Trigger.RETURN_DRAFT.value: "法制审核退回意见",
     Trigger.SEND_BACK.value: "签发退回意见",
@@ -289,7 +284,7 @@ def _load(
             detail.case.state, detail.clock.status if detail.clock else "waiting"
         ),
         "pause_reasons": _pause_reasons(detail),
-        "windows": WINDOWS,
+        "windows": {name: window_label(name, basis=True) for name in WINDOW_LABELS},
         "available_letters": available,
         "issued_letters": issued,
         "chain": chain,

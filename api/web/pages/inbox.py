@@ -31,7 +31,7 @@ from gkcase.services import urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.cases import china_today, policy_of
 from gkcase.states.machine import OPEN_STATES, Role, State
-from gkcase.states.timeline import clock_view, fold
+from gkcase.states.timeline import clock_view, fold, window_label
 
 router = APIRouter()
 
@@ -47,12 +47,6 @@ _APPLICANT_STATES = {
     State.RECEIVED.value,
 }
 _RETURN_TRIGGERS = {"return_draft", "send_back"}
-_WINDOW_LABELS = {
-    "correction_notice": "补正告知期限",
-    "correction_period": "补正期限",
-    "consultation": "征求意见期限",
-    "fee": "缴费期限",
-}
 
 
 @dataclass
@@ -221,7 +215,7 @@ def _pause_note(row: Row, events: list, viewer: Viewer, cal: WorkdayCalendar, to
     if since:
         parts.append(f"自{since.month}月{since.day}日起暂停")
     if view.next_window_due and view.next_window:
-        label = _WINDOW_LABELS.get(view.next_window, "期限")
+        label = window_label(view.next_window)
         parts.append(f"{label}至{view.next_window_due.month}月{view.next_window_due.day}日")
     if summary and summary.remaining_workdays:
         parts.append(f"答复期限尚余{summary.remaining_workdays}个工作日")
