@@ -244,6 +244,8 @@ AGENCY_FORM = {
     "phone": "0000-12345679",
     "email": "jgc@example.gov.cn",
     "correction_period_workdays": "15",
+    "explanation_period_workdays": "10",
+    "confirmation_workdays": "1",
     "at_risk_workdays": "5",
     "consultation_pause_from": "receipt",
 }

@@ -35,6 +35,10 @@ from api.web.core import (
     with_read,
 )
 from gkcase.calendar.arrangement import parse_arrangement, parse_override
+from gkcase.calendar.clock import (
+    CONFIRMATION_DEFAULT_WORKDAYS,
+    EXPLANATION_PERIOD_DEFAULT_WORKDAYS,
+)
 from gkcase.db import unit_of_work
 from gkcase.errors import ArrangementError, GkcaseError, ValidationError
 from gkcase.letters.catalogue import CATALOGUE, Recipient, letter_spec
@@ -245,6 +249,10 @@ class AgencyForm(admin_api.AgencyIn):
     fee_window_pauses_clock: bool = True
     consultation_pause_from: Literal["dispatch", "receipt"] = "dispatch"
     correction_period_workdays: int = Field(default=10, ge=1, le=60)
+    explanation_period_workdays: int = Field(
+        default=EXPLANATION_PERIOD_DEFAULT_WORKDAYS, ge=1, le=60
+    )
+    confirmation_workdays: int = Field(default=CONFIRMATION_DEFAULT_WORKDAYS, ge=0, le=5)
     at_risk_workdays: int = Field(default=3, ge=0, le=20)
 
 
@@ -252,6 +260,8 @@ AGENCY_DEFAULTS = {
     "fee_window_pauses_clock": "1",
     "consultation_pause_from": "dispatch",
     "correction_period_workdays": "10",
+    "explanation_period_workdays": str(EXPLANATION_PERIOD_DEFAULT_WORKDAYS),
+    "confirmation_workdays": str(CONFIRMATION_DEFAULT_WORKDAYS),
     "at_risk_workdays": "3",
 }
 
