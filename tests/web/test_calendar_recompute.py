@@ -57,7 +57,7 @@ def test_after_a_closure_every_screen_and_a_new_receipt_say_the_same_date(web):
     )
     assert "只影响此后计算的期限" not in admin_page
     moved = _row_of(admin_page, case.number)
-    assert f"{date_zh(BEFORE)}（暂定） → <strong>{date_zh(AFTER)}</strong>（暂定）" in moved
+    assert f"{date_zh(BEFORE)}（暂定） → <strong>{date_zh(AFTER)}（暂定）</strong>" in moved
     assert untouched.number not in admin_page
 
     due = date_zh(AFTER, weekday=True)
