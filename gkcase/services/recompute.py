@@ -316,6 +316,8 @@ def _recompute_all(
     before_version: str,
     cal: WorkdayCalendar,
 ) -> list[MovedCase]:
+    """Fold each candidate's events and recompute its row with ``cal``, as of its last event's
+    date; write and return the cases whose dates changed (and those the clock refused)."""
     moved: list[MovedCase] = []
     writes: list[dict[str, Any]] = []
     voids: dict[int, dict[int, Any]] = {}  # case → its letters voided by a 更正
