@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -156,7 +157,7 @@ def _locked_calendar(session: Session) -> WorkdayCalendar:
 
 
 def _recompute(
-    session: Session, before: WorkdayCalendar, days: Any, *, change: str, by: str
+    session: Session, before: WorkdayCalendar, days: Iterable[date], *, change: str, by: str
 ) -> Recomputed:
     # imported here: the recompute uses the case engine, which uses this module's calendar
     from gkcase.services.recompute import recompute
