@@ -377,9 +377,14 @@ def build_org(rng: random.Random, created: datetime) -> Org:
 
 class Generator:
     def __init__(
-        self, templates: list[Template], cal: WorkdayCalendar, today: date, seed: int
+        self,
+        templates: list[Template],
+        cal: WorkdayCalendar,
+        today: date,
+        seed: int,
+        open_share: float = OPEN_SHARE,
     ) -> None:
-        self.cal, self.today, self.seed = cal, today, seed
+        self.cal, self.today, self.seed, self.open_share = cal, today, seed, open_share
         self.rng = random.Random(seed)
         self.org = build_org(
             self.rng, datetime.combine(today - timedelta(days=365 * YEARS), clock_time(1), UTC)
@@ -405,7 +410,7 @@ class Generator:
         rng = self.rng
         start = max(self.today - timedelta(days=365 * YEARS), EARLIEST)
         span = (self.today - timedelta(days=90) - start).days
-        n_open = round(n * OPEN_SHARE)
+        n_open = round(n * self.open_share)
         base = 0  # the templates were made on ``today`` already
         plans = []
         for index in range(n):
@@ -741,9 +746,11 @@ def generate(
     templates: Path | None = None,
     template_cases: int = TEMPLATE_CASES,
     engine: Engine | None = None,
+    open_share: float = OPEN_SHARE,
 ) -> dict[str, int]:
     """Write ``n`` cases into the empty database at ``url`` (or ``engine``); return rows per
-    table. ``template_cases``: how many demo cases to replay (46 already reach every outcome)."""
+    table. ``template_cases``: how many demo cases to replay (46 already reach every outcome);
+    ``open_share``: the share of open cases (1.0 for the recompute benchmark's worst case)."""
     loaded = load_templates(template_db(seed, today, templates, template_cases))
     engine = engine or open_engine(url)
     SQLModel.metadata.create_all(engine)
@@ -751,7 +758,7 @@ def generate(
         if session.exec(select(Case.id).limit(1)).first() is not None:
             raise SystemExit("generate: the database already holds cases; use an empty one")
         cal = current_calendar(session)
-    gen = Generator(loaded, cal, today, seed)
+    gen = Generator(loaded, cal, today, seed, open_share)
     writer = Writer(engine)
     writer.write("agency", gen.org.agencies)
     writer.write("app_user", gen.org.users)
@@ -809,9 +816,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--templates", type=Path, help="the template database (default: a temp file)"
     )
+    parser.add_argument(
+        "--open-share",
+        type=float,
+        default=OPEN_SHARE,
+        help=f"share of open cases (default {OPEN_SHARE}; benchmarks/bench_recompute.py: 1)",
+    )
     args = parser.parse_args(argv)
     counts = generate(
-        args.url, args.cases, seed=args.seed, today=args.today, templates=args.templates
+        args.url,
+        args.cases,
+        seed=args.seed,
+        today=args.today,
+        templates=args.templates,
+        open_share=args.open_share,
     )
     for table, count in counts.items():
         print(f"  {table}: {count:,}")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from gkcase.backup import DatabaseCheck
     from gkcase.models import Case, User
+    from gkcase.services.recompute import Recomputed
     from gkcase.states.machine import State
 
 EXIT_BAD_INPUT = 2
@@ -765,11 +766,33 @@ def load(path: Path, loaded_by: str) -> None:
 
     arrangement = read_arrangement(path)  # validated whole before anything is written
     with _session() as session:
-        _row, new = load_notice(session, arrangement, loaded_by=loaded_by, source=path.name)
-    if new:
+        change = load_notice(session, arrangement, loaded_by=loaded_by, source=path.name)
+    if change.new:
         click.echo(f"已导入 {arrangement.year} 年节假日安排：{arrangement.title}")
+        _echo_recomputed(change.recomputed)
     else:
         click.echo(f"{arrangement.year} 年的该安排已在使用中，未作改动")
+
+
+def _echo_recomputed(recomputed: Recomputed, shown: int = 20) -> None:
+    """What a calendar change did to the open cases' due dates: how many moved, and the first
+    ``shown`` of them (the rest: the admin's calendar page)."""
+    click.echo(recomputed.summary_zh())
+    for moved in recomputed.moved[:shown]:
+        before, after = moved.before, moved.after
+        if after is None:
+            click.echo(f"  {moved.number}：无法重新计算：{moved.error}")
+            continue
+        line = f"  {moved.number}：{_day(before.due)} → {_day(after.due)}"
+        if moved.letters:
+            line += "；" + "、".join(f"{x.number} 载明 {x.stated}，需更正" for x in moved.letters)
+        click.echo(line)
+    if len(recomputed.moved) > shown:
+        click.echo(f"  …… 另有 {len(recomputed.moved) - shown} 件，见管理页面“工作日历”")
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "—"
 
 
 @calendar.command()
@@ -795,8 +818,9 @@ def mark(day: str, closed: bool | None, name: str, reason: str, marked_by: str) 
         {"day": _date(day, "DATE"), "working": working, "name": name, "reason": reason}
     )
     with _session() as session:
-        mark_day(session, override, marked_by=marked_by)
+        change = mark_day(session, override, marked_by=marked_by)
     click.echo(f"已标记 {override.day.isoformat()} 为{'工作日' if working else '非工作日'}：{name}")
+    _echo_recomputed(change.recomputed)
 
 
 @calendar.command()
@@ -808,8 +832,9 @@ def unmark(day: str, revoked_by: str) -> None:
 
     parsed = _date(day, "DATE")
     with _session() as session:
-        unmark_day(session, parsed, revoked_by=revoked_by)
+        change = unmark_day(session, parsed, revoked_by=revoked_by)
     click.echo(f"已取消 {parsed.isoformat()} 的标记")
+    _echo_recomputed(change.recomputed)
 
 
 # --- supervision metrics and the daily digest (docs/supervision.md) ----------------------------

@@ -172,7 +172,8 @@ def test_a_contradictory_file_loads_nothing(capsys, tmp_path):
 
 
 def test_mark_and_unmark(capsys):
-    assert run(capsys, "calendar", "mark", "2026-07-20", "--closed", "--name", "台风停工")[0] == 0
+    status, out, _ = run(capsys, "calendar", "mark", "2026-07-20", "--closed", "--name", "台风停工")
+    assert status == 0 and "没有在办案件受此影响" in out  # what it recomputed (none here)
     assert run(capsys, "calendar", "is-workday", "2026-07-20")[1] == "false\n"
     assert "台风停工" in run(capsys, "calendar", "day", "2026-07-20")[1]
     assert run(capsys, "calendar", "unmark", "2026-07-20")[0] == 0

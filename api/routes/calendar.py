@@ -1,12 +1,13 @@
 """The working-day calendar: each year's status, what a day is, the reply deadline explained,
-and (admins) loading a year's State Council notice and marking single days."""
+and (admins) loading a year's State Council notice and marking single days — each of which
+recomputes the open cases' stored due dates in the same transaction and says which moved."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Body, Query
+from fastapi import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AdminUser, CurrentUser, SessionDep
@@ -23,7 +24,10 @@ from gkcase.calendar.clock import (
 from gkcase.calendar.workdays import YearStatus
 from gkcase.calendar.zh import zh_date
 from gkcase.errors import ValidationError
+from gkcase.services import recompute as recompute_service
 from gkcase.services.calendar import current_calendar, load_notice, mark_day, unmark_day
+from gkcase.services.cases import NotFound
+from gkcase.services.recompute import MovedCase, Recomputed
 
 router = ApiRouter(prefix="/api/calendar", tags=["calendar"])
 
@@ -158,6 +162,77 @@ ARRANGEMENT_EXAMPLE = {
 }
 
 
+#: Cases listed in a change's answer; the rest: GET /api/calendar/recomputes/{id}.
+MOVED_SHOWN = 200
+
+
+class LetterToCorrectOut(BaseModel):
+    id: int
+    kind: str
+    number: str = Field(description="文号")
+    stated: str = Field(description="the date the letter stated, as printed")
+    now: str = Field(description="the date that holds now")
+
+
+class MovedOut(BaseModel):
+    case_id: int
+    number: str
+    reply_due_before: date | None
+    reply_due_after: date | None
+    projected_due_before: date | None
+    projected_due_after: date | None
+    next_window_due_before: date | None
+    next_window_due_after: date | None
+    provisional_before: bool
+    provisional_after: bool
+    letters: list[LetterToCorrectOut] = Field(
+        description="the last letter that told the applicant a due date no longer holding"
+    )
+    error: str = Field(description="why the clock refused to recompute (dates kept); or empty")
+
+
+class RecomputedOut(BaseModel):
+    record_id: int
+    change: str
+    checked: int = Field(description="open cases the change could affect, recomputed")
+    moved: int = Field(description="of them, cases whose stored dates changed")
+    letters: int = Field(description="of those, cases with an issued letter to correct")
+    failed: int
+    cases: list[MovedOut] = Field(description=f"the first {MOVED_SHOWN} cases moved")
+
+
+def _moved_out(m: MovedCase) -> MovedOut:
+    after = m.after or m.before
+    return MovedOut(
+        case_id=m.case_id,
+        number=m.number,
+        reply_due_before=m.before.reply_due,
+        reply_due_after=after.reply_due,
+        projected_due_before=m.before.projected_due,
+        projected_due_after=after.projected_due,
+        next_window_due_before=m.before.next_window_due,
+        next_window_due_after=after.next_window_due,
+        provisional_before=m.before.provisional,
+        provisional_after=after.provisional,
+        letters=[LetterToCorrectOut(**letter.__dict__) for letter in m.letters],
+        error=m.error,
+    )
+
+
+def recomputed_out(result: Recomputed | None) -> RecomputedOut | None:
+    if result is None:
+        return None
+    return RecomputedOut(
+        record_id=result.record_id or 0,
+        change=result.change,
+        checked=result.checked,
+        moved=len(result.moved) - result.failed,
+        letters=result.letters,
+        failed=result.failed,
+        cases=[_moved_out(m) for m in result.moved[:MOVED_SHOWN]],
+    )
+
+
 class ArrangementOut(BaseModel):
     year: int
     title: str
@@ -165,6 +240,28 @@ class ArrangementOut(BaseModel):
     sha256: str
     new: bool = Field(description="false: this very notice was already in force")
     calendar_version: str
+    recomputed: RecomputedOut | None = Field(
+        description="the open cases' due dates it moved (null: it changed nothing)"
+    )
+
+
+class MarkChangeOut(MarkOut):
+    recomputed: RecomputedOut | None
+
+
+class RecomputeOut(BaseModel):
+    id: int
+    at: datetime
+    by: str
+    change: str
+    checked: int
+    moved: int
+    letters: int
+    failed: int
+
+
+class RecomputeDetailOut(RecomputeOut):
+    cases: list[MovedOut]
 
 
 class MarkIn(BaseModel):
@@ -282,28 +379,104 @@ def load_arrangement(
     data: Annotated[dict[str, Any], Body(examples=[ARRANGEMENT_EXAMPLE])],
 ) -> ArrangementOut:
     arrangement = parse_arrangement(data)
-    row, new = load_notice(session, arrangement, loaded_by=admin.username, source="api")
-    session.flush()
-    cal = current_calendar(session)
+    change = load_notice(session, arrangement, loaded_by=admin.username, source="api")
+    row = change.row
     return ArrangementOut(
         year=row.year,
         title=row.title,
         number=row.number,
         sha256=row.sha256,
-        new=new,
-        calendar_version=cal.version,
+        new=change.new,
+        calendar_version=(
+            change.recomputed.version_after
+            if change.recomputed
+            else current_calendar(session).version
+        ),
+        recomputed=recomputed_out(change.recomputed),
     )
 
 
-@router.post("/marks/{day}", response_model=MarkOut, summary="标记某日为停工或工作日（管理员）")
-def mark(day: date, data: MarkIn, session: SessionDep, admin: AdminUser) -> MarkOut:
+@router.post(
+    "/marks/{day}", response_model=MarkChangeOut, summary="标记某日为停工或工作日（管理员）"
+)
+def mark(day: date, data: MarkIn, session: SessionDep, admin: AdminUser) -> MarkChangeOut:
     override = parse_override(
         {"day": day, "working": data.working, "name": data.name, "reason": data.reason}
     )
-    row = mark_day(session, override, marked_by=admin.username)
-    return MarkOut(day=row.day, working=row.working, name=row.name, reason=row.reason)
+    change = mark_day(session, override, marked_by=admin.username)
+    row = change.row
+    return MarkChangeOut(
+        day=row.day,
+        working=row.working,
+        name=row.name,
+        reason=row.reason,
+        recomputed=recomputed_out(change.recomputed),
+    )
 
 
-@router.delete("/marks/{day}", status_code=204, summary="取消某日的标记（管理员）")
+@router.delete(
+    "/marks/{day}",
+    status_code=204,
+    summary="取消某日的标记（管理员）",
+    description="What it moved: GET /api/calendar/recomputes (the newest first).",
+)
 def unmark(day: date, session: SessionDep, admin: AdminUser) -> None:
     unmark_day(session, day, revoked_by=admin.username)
+
+
+def _recompute_out(row: Any) -> dict[str, Any]:
+    return {
+        name: getattr(row, name)
+        for name in ("id", "at", "by", "change", "checked", "moved", "letters", "failed")
+    }
+
+
+@router.get(
+    "/recomputes",
+    response_model=list[RecomputeOut],
+    summary="工作日历调整后重新计算期限的记录（管理员）",
+)
+def recomputes(
+    session: SessionDep,
+    _admin: AdminUser,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[RecomputeOut]:
+    return [
+        RecomputeOut(**_recompute_out(row))
+        for row in recompute_service.history(session, limit=limit)
+    ]
+
+
+@router.get(
+    "/recomputes/{record_id}",
+    response_model=RecomputeDetailOut,
+    summary="某次重新计算变动的案件（管理员）",
+)
+def recompute_detail(
+    session: SessionDep,
+    _admin: AdminUser,
+    record_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = MOVED_SHOWN,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RecomputeDetailOut:
+    record, rows = recompute_service.moved_cases(session, record_id, limit=limit, offset=offset)
+    if record is None:
+        raise NotFound("没有这次重新计算的记录", field="record_id")
+    cases = [
+        MovedOut(
+            case_id=r.case_id,
+            number=r.number,
+            reply_due_before=r.moved.reply_due_before,
+            reply_due_after=r.moved.reply_due_after,
+            projected_due_before=r.moved.projected_due_before,
+            projected_due_after=r.moved.projected_due_after,
+            next_window_due_before=r.moved.next_window_due_before,
+            next_window_due_after=r.moved.next_window_due_after,
+            provisional_before=r.moved.provisional_before,
+            provisional_after=r.moved.provisional_after,
+            letters=[LetterToCorrectOut(**x) for x in r.letters],
+            error=r.moved.error,
+        )
+        for r in rows
+    ]
+    return RecomputeDetailOut(**_recompute_out(record), cases=cases)

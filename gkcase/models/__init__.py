@@ -1,7 +1,13 @@
 """SQLModel tables. Importing this package registers every table."""
 
 from gkcase.models.auth import ApiToken, LoginAttempt, UserSession
-from gkcase.models.calendar import CalendarDayMark, CalendarNotice, CalendarRevision
+from gkcase.models.calendar import (
+    CalendarDayMark,
+    CalendarNotice,
+    CalendarRecompute,
+    CalendarRecomputeCase,
+    CalendarRevision,
+)
 from gkcase.models.case import (
     Applicant,
     ApplicantType,
@@ -25,6 +31,8 @@ __all__ = [
     "ApplicantType",
     "CalendarDayMark",
     "CalendarNotice",
+    "CalendarRecompute",
+    "CalendarRecomputeCase",
     "CalendarRevision",
     "Case",
     "CaseEvent",

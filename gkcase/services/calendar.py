@@ -3,6 +3,11 @@
 The calendar itself (:mod:`gkcase.calendar`) knows nothing of storage. This service keeps what
 admins load in the database, the one store every API worker shares, and builds the
 :class:`~gkcase.calendar.workdays.WorkdayCalendar` from it.
+
+Every change — a notice loaded, a day marked or unmarked — recomputes, in the same transaction,
+the stored due dates of the open cases it can affect (gkcase/services/recompute.py), and says how
+many moved and which (:class:`CalendarChange`). Changes are serialised: each takes the calendar's
+revision row first, then reads the calendar it changes.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,6 +30,9 @@ from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.errors import ValidationError
 from gkcase.models.calendar import CalendarDayMark, CalendarNotice, CalendarRevision
 
+if TYPE_CHECKING:
+    from gkcase.services.recompute import Recomputed
+
 _cache_lock = threading.Lock()
 #: engine -> (revision, calendar): one calendar per database, rebuilt when its revision moves
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -31,16 +42,28 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class CalendarChange:
+    """A change to the calendar: the row it wrote (or, unchanged, the row in force), whether it
+    changed anything, and what it did to the open cases' due dates (None when it changed
+    nothing)."""
+
+    row: CalendarNotice | CalendarDayMark
+    new: bool
+    recomputed: Recomputed | None
+
+
 def load_notice(
     session: Session, arrangement: YearArrangement, *, loaded_by: str, source: str = ""
-) -> tuple[CalendarNotice, bool]:
-    """Store a year's notice; it is in force from now on. Returns (row, whether it is new).
+) -> CalendarChange:
+    """Store a year's notice; it is in force from now on, and the due dates it moves with it.
 
     Loading the notice already in force for that year again changes nothing.
     """
     current = _current_notice(session, arrangement.year)
     if current is not None and current.sha256 == arrangement.sha256:
-        return current, False
+        return CalendarChange(current, False, None)
+    before = _locked_calendar(session)
     row = CalendarNotice(
         year=arrangement.year,
         title=arrangement.title,
@@ -53,8 +76,13 @@ def load_notice(
     )
     session.add(row)
     session.flush()
-    _bump(session)
-    return row, True
+    from gkcase.services.recompute import days_of_notice
+
+    change = f"导入 {arrangement.year} 年节假日安排：{arrangement.title}"
+    recomputed = _recompute(
+        session, before, days_of_notice(arrangement.year), change=change, by=loaded_by
+    )
+    return CalendarChange(row, True, recomputed)
 
 
 def _current_notice(session: Session, year: int) -> CalendarNotice | None:
@@ -67,8 +95,10 @@ def _current_notice(session: Session, year: int) -> CalendarNotice | None:
     return session.exec(statement).first()
 
 
-def mark_day(session: Session, override: DayOverride, *, marked_by: str) -> CalendarDayMark:
-    """Mark one day working or not; an earlier mark of the same day is revoked."""
+def mark_day(session: Session, override: DayOverride, *, marked_by: str) -> CalendarChange:
+    """Mark one day working or not (an earlier mark of the same day is revoked); the due dates
+    it moves move with it."""
+    before = _locked_calendar(session)
     _revoke(session, override.day, marked_by)
     row = CalendarDayMark(
         day=override.day,
@@ -80,16 +110,22 @@ def mark_day(session: Session, override: DayOverride, *, marked_by: str) -> Cale
     )
     session.add(row)
     session.flush()
-    _bump(session)
-    return row
+    kind = "工作日" if override.working else "停工"
+    change = f"将 {override.day.isoformat()} 标记为{kind}：{override.name}"
+    recomputed = _recompute(session, before, [override.day], change=change, by=marked_by)
+    return CalendarChange(row, True, recomputed)
 
 
-def unmark_day(session: Session, day: date, *, revoked_by: str) -> CalendarDayMark:
-    """Remove the mark on ``day``: the day goes back to what the notices say."""
+def unmark_day(session: Session, day: date, *, revoked_by: str) -> CalendarChange:
+    """Remove the mark on ``day``: the day goes back to what the notices say, and so do the due
+    dates it moved."""
+    before = _locked_calendar(session)
     row = _revoke(session, day, revoked_by)
     if row is None:
         raise ValidationError(f"{day} 没有标记", field="day", code="calendar.no_mark")
-    return row
+    change = f"取消 {day.isoformat()} 的标记（{row.name}）"
+    recomputed = _recompute(session, before, [day], change=change, by=revoked_by)
+    return CalendarChange(row, True, recomputed)
 
 
 def _revoke(session: Session, day: date, revoked_by: str) -> CalendarDayMark | None:
@@ -103,8 +139,30 @@ def _revoke(session: Session, day: date, revoked_by: str) -> CalendarDayMark | N
         row.revoked_by = revoked_by
         session.add(row)
         session.flush()
-        _bump(session)
     return row
+
+
+def _locked_calendar(session: Session) -> WorkdayCalendar:
+    """Take the calendar's revision (a second change waits here for the first to commit) and
+    read the calendar as it stands, before this change: the shared one, when it is of the
+    revision just before ours."""
+    _bump(session)
+    revision = session.connection().execute(CALENDAR_REVISION).scalar_one()
+    engine = session.get_bind()
+    with _cache_lock:
+        cached = _cache.get(getattr(engine, "engine", engine))
+    if cached is not None and cached[0] == revision - 1:
+        return cached[1]
+    return build_calendar(session)
+
+
+def _recompute(
+    session: Session, before: WorkdayCalendar, days: Iterable[date], *, change: str, by: str
+) -> Recomputed:
+    # imported here: the recompute uses the case engine, which uses this module's calendar
+    from gkcase.services.recompute import recompute
+
+    return recompute(session, before, build_calendar(session), days, change=change, by=by)
 
 
 def _bump(session: Session) -> None:
@@ -157,12 +215,19 @@ def current_calendar(session: Session, *, revision: int | None = None) -> Workda
         cached = _cache.get(engine)
     if cached is not None and cached[0] == revision:
         return cached[1]
-    notices = notices_in_force(session)
-    marks = active_marks(session)
-    calendar = WorkdayCalendar(
-        [parse_arrangement(json.loads(n.payload)) for n in notices],
-        [DayOverride(day=m.day, working=m.working, name=m.name, reason=m.reason) for m in marks],
-    )
+    calendar = build_calendar(session)
     with _cache_lock:
         _cache[engine] = (revision, calendar)
     return calendar
+
+
+def build_calendar(session: Session) -> WorkdayCalendar:
+    """The calendar as the session sees its tables now, not cached: inside a change, before it
+    commits, no other session may be handed it."""
+    return WorkdayCalendar(
+        [parse_arrangement(json.loads(n.payload)) for n in notices_in_force(session)],
+        [
+            DayOverride(day=m.day, working=m.working, name=m.name, reason=m.reason)
+            for m in active_marks(session)
+        ],
+    )

@@ -35,8 +35,7 @@ def _notice_2027(**changes):
 def test_loaded_notice_is_in_force_and_makes_its_year_official(engine):
     with unit_of_work(engine) as session:
         assert current_calendar(session).year_status(2027) == "estimated"
-        _row, new = load_notice(session, _notice_2027(), loaded_by="admin", source="2027.toml")
-        assert new
+        assert load_notice(session, _notice_2027(), loaded_by="admin", source="2027.toml").new
     with unit_of_work(engine) as session:
         cal = current_calendar(session)
         assert cal.year_status(2027) == "official"
@@ -48,12 +47,13 @@ def test_loaded_notice_is_in_force_and_makes_its_year_official(engine):
 def test_loading_the_same_notice_twice_writes_once(engine):
     arrangement = read_arrangement(EXAMPLE)
     with unit_of_work(engine) as session:
-        first, new_first = load_notice(session, arrangement, loaded_by="a")
+        first = load_notice(session, arrangement, loaded_by="a")
     with unit_of_work(engine) as session:
-        second, new_second = load_notice(session, arrangement, loaded_by="b")
+        second = load_notice(session, arrangement, loaded_by="b")
         rows = session.exec(select(CalendarNotice)).all()
-    assert (new_first, new_second) == (True, False)
-    assert second.id == first.id
+    assert (first.new, second.new) == (True, False)
+    assert second.row.id == first.row.id
+    assert second.recomputed is None  # nothing changed, nothing recomputed
     assert len(rows) == 1
 
 

@@ -44,8 +44,11 @@ from gkcase.errors import ArrangementError, GkcaseError, ValidationError
 from gkcase.letters.catalogue import CATALOGUE, Recipient, letter_spec
 from gkcase.models import Agency, User
 from gkcase.services import letters as letters_service
+from gkcase.services import recompute as recompute_service
 from gkcase.services.calendar import load_notice, mark_day, unmark_day
+from gkcase.services.cases import NotFound
 from gkcase.services.org import create_agency
+from gkcase.services.recompute import Recomputed
 from gkcase.states.machine import SERVICE_ACCOUNT_ROLES, Role
 from gkcase.states.outcomes import (
     LEGAL_REVIEW_CHOICES,
@@ -59,6 +62,10 @@ router = APIRouter(prefix="/admin")
 
 M = TypeVar("M", bound=BaseModel)
 
+#: Calendar changes listed on the calendar page, and moved cases listed on a change's page (the
+#: rest through GET /api/calendar/recomputes/{id}, paged).
+RECOMPUTES_LISTED = 10
+RECOMPUTE_ROWS_SHOWN = 500
 #: An uploaded or pasted holiday notice is small (the 2026 example is under 2 KB).
 MAX_NOTICE_BYTES = 200_000
 
@@ -459,12 +466,16 @@ def _calendar_page(
 ) -> Response:
     with with_read(request) as session:
         years = calendar_api.years(session, viewer.user, None, None)
+        runs = recompute_service.history(session, limit=RECOMPUTES_LISTED)
+        latest = recompute_service.moved_cases(session, runs[0].id)[1] if runs else []
     return render(
         request,
         "admin_calendar.html",
         viewer,
         title="工作日历",
         years=years,
+        runs=runs,
+        latest=latest,
         status_labels=YEAR_STATUS_LABELS,
         values=values if values is not None else {"working": "0"},
         errors=errors or {},
@@ -527,8 +538,8 @@ async def load_arrangement(request: Request, viewer: ViewerDep) -> Response:
             where = f"{exc.field}：" if exc.field else ""
             raise ArrangementError(where + exc.message, field=field) from None
         with unit_of_work(engine_of(request)) as session:
-            row, new = load_notice(session, arrangement, loaded_by=admin.username, source=source)
-            year, title = row.year, row.title
+            change = load_notice(session, arrangement, loaded_by=admin.username, source=source)
+            year, title = change.row.year, change.row.title
     except GkcaseError as exc:
         return _calendar_page(
             request,
@@ -537,9 +548,15 @@ async def load_arrangement(request: Request, viewer: ViewerDep) -> Response:
             errors={exc.field or field: exc.message},
             status_code=422,
         )
-    if not new:
+    if not change.new:
         return redirect("/admin/calendar", f"{year} 年的这份通知已在使用，未作改动")
-    return redirect("/admin/calendar", f"已导入 {year} 年节假日安排：{title}")
+    return redirect(
+        "/admin/calendar", f"已导入 {year} 年节假日安排：{title}。{_moved(change.recomputed)}"
+    )
+
+
+def _moved(recomputed: Recomputed | None) -> str:
+    return recomputed.summary_zh() + "。" if recomputed is not None else ""
 
 
 @router.post("/calendar/marks")
@@ -557,13 +574,16 @@ async def mark(request: Request, viewer: ViewerDep) -> Response:
             }
         )
         with unit_of_work(engine_of(request)) as session:
-            mark_day(session, override, marked_by=admin.username)
+            change = mark_day(session, override, marked_by=admin.username)
     except GkcaseError as exc:
         return _calendar_page(
             request, viewer, values=values, errors=errors_of(exc), status_code=422
         )
     kind = "工作日" if override.working else "停工"
-    return redirect("/admin/calendar", f"已将 {override.day} 标记为{kind}：{override.name}")
+    return redirect(
+        "/admin/calendar",
+        f"已将 {override.day} 标记为{kind}：{override.name}。{_moved(change.recomputed)}",
+    )
 
 
 @router.post("/calendar/marks/{day}/unmark")
@@ -571,8 +591,27 @@ async def unmark(request: Request, viewer: ViewerDep, day: date) -> Response:
     admin = _admin(viewer)
     await read_form(request, viewer)
     with unit_of_work(engine_of(request)) as session:
-        unmark_day(session, day, revoked_by=admin.username)
-    return redirect("/admin/calendar", f"已取消 {day} 的标记")
+        change = unmark_day(session, day, revoked_by=admin.username)
+    return redirect("/admin/calendar", f"已取消 {day} 的标记。{_moved(change.recomputed)}")
+
+
+@router.get("/calendar/recomputes/{record_id}")
+def recompute_page(request: Request, viewer: ViewerDep, record_id: RowId) -> Response:
+    """The cases one calendar change moved: old and new dates, and the letters to correct."""
+    _admin(viewer)
+    with with_read(request) as session:
+        record, rows = recompute_service.moved_cases(session, record_id, limit=RECOMPUTE_ROWS_SHOWN)
+    if record is None:
+        raise NotFound("没有这次重新计算的记录", field="record_id")
+    return render(
+        request,
+        "admin_recompute.html",
+        viewer,
+        title="重新计算的期限",
+        run=record,
+        rows=rows,
+        shown=RECOMPUTE_ROWS_SHOWN,
+    )
 
 
 # --- API tokens ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from gkcase.models import Agency, Case, Letter, User
 from gkcase.services import bundle as bundle_service
 from gkcase.services import cases as service
 from gkcase.services import letters as letter_service
-from gkcase.services import urgency
+from gkcase.services import recompute, urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.repeats import REPEAT_RULE
 from gkcase.states.machine import Role, State, Trigger
@@ -264,6 +264,7 @@ def _load(
         ]
         gone = letter_service.corrections(session, case)
         issued = [_issued(x, gone) for x in letter_service.letters_of(session, case)]
+        to_correct = recompute.letter_notes(session, case_id=case.id, limit=1)
         chain = service.verify(session, case_id, files=False)
         can_bundle = bundle_service.may_build_bundle(session, case, viewer.user)
         badge = _urgency(session, case, viewer, today)
@@ -287,6 +288,7 @@ def _load(
         "windows": {name: window_label(name, basis=True) for name in WINDOW_LABELS},
         "available_letters": available,
         "issued_letters": issued,
+        "to_correct": to_correct[0] if to_correct else None,
         "chain": chain,
         "can_bundle": can_bundle,  # the evidence bundle holds unmasked personal data
         "can_write": can_write,

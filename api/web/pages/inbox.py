@@ -27,7 +27,7 @@ from gkcase.calendar.clock import PauseKind
 from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.errors import GkcaseError
 from gkcase.models import Agency, ApplicantType, Case, CaseEvent, User
-from gkcase.services import urgency
+from gkcase.services import recompute, urgency
 from gkcase.services.calendar import current_calendar
 from gkcase.services.cases import china_today, policy_of
 from gkcase.states.machine import OPEN_STATES, Role, State
@@ -317,6 +317,8 @@ def inbox(request: Request, viewer: ViewerDep) -> Response:
     with with_read(request) as session:
         sections, cut = inbox_sections(session, viewer, today)
         legal = _legal_review_count(session, viewer) if viewer.has(Role.LEGAL_REVIEWER) else None
+        # cases whose letter to the applicant states a due date a calendar change has moved
+        to_correct = recompute.letter_notes(session, assignee_id=viewer.user.id)
     has_cases = viewer.has(Role.REGISTRAR, Role.CASEWORKER, Role.OFFICE_HEAD)
     return render(
         request,
@@ -327,6 +329,7 @@ def inbox(request: Request, viewer: ViewerDep) -> Response:
         cut=cut,
         limit=INBOX_LIMIT,
         legal_review_count=legal,
+        to_correct=to_correct,
         has_cases=has_cases,
         total=sum(len(s.rows) for s in sections),
     )
