@@ -758,6 +758,8 @@ _RULES_COLUMNS = (
     CALENDAR_REVISION.scalar_subquery(),
 )
 _RULES_WIDTH = len(_RULES_COLUMNS) - 1  # AgencyRules' fields; the calendar revision follows
+#: The columns of AgencyRules alone, in order (a bulk read of several agencies' rules).
+AGENCY_RULES_COLUMNS = _RULES_COLUMNS[:_RULES_WIDTH]
 _AGENCY_RULES = select(*_RULES_COLUMNS).where(_AGENCY.id == bindparam("agency_id"))
 
 

@@ -30,7 +30,7 @@ from gkcase.errors import GkcaseError
 from gkcase.letters.catalogue import CATALOGUE
 from gkcase.models import Agency, Case, CaseEvent, Letter
 from gkcase.models.calendar import CalendarRecompute, CalendarRecomputeCase
-from gkcase.services.cases import AgencyRules, _recompute
+from gkcase.services.cases import AGENCY_RULES_COLUMNS, AgencyRules, _recompute
 from gkcase.services.letters import voided
 from gkcase.states.timeline import fold
 
@@ -240,17 +240,7 @@ def recompute(
     result.checked = len(candidates)
     if candidates:
         rules = {
-            row[0]: AgencyRules(*row)
-            for row in connection.execute(
-                select(
-                    _AGENCY.id,
-                    _AGENCY.code,
-                    _AGENCY.fee_window_pauses_clock,
-                    _AGENCY.consultation_pause_from,
-                    _AGENCY.correction_period_workdays,
-                    _AGENCY.legal_review_outcomes,
-                )
-            )
+            row[0]: AgencyRules(*row) for row in connection.execute(select(*AGENCY_RULES_COLUMNS))
         }
         result.moved = _recompute_all(connection, candidates, rules, before.version, after)
     result.record_id = _record(connection, result, by)
