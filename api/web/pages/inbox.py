@@ -300,6 +300,8 @@ def _applicant_note(row: Row, case: Case) -> None:
     due = case.next_window_due
     if case.state == State.RECEIVED.value:
         row.note = "待与申请人确认收到申请（第三十一条）"
+        if due:  # the confirmation window from its arrival (clock.confirmation_due)
+            row.note_detail = f"应于{due.month}月{due.day}日前确认"
     elif case.state == State.AWAITING_CORRECTION.value:
         row.note = "等待申请人补正（第三十条）"
         if due:
