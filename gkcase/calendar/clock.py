@@ -30,6 +30,9 @@ CONSULTATION_WORKDAYS = 15  # Art 32, Art 34: 自收到征求意见书之日起1
 FEE_PAYMENT_WORKDAYS = 20  # 国办函〔2020〕109号: 收到收费通知次日起20个工作日内缴纳
 #: Art 35 sets no period for the applicant's explanation; the agency grants one (ClockPolicy).
 EXPLANATION_PERIOD_DEFAULT_WORKDAYS = 10
+#: The longest period an agency may grant the applicant (补正, 说明理由): not the law's number but
+#: gkcase's bound on a "reasonable" period (Art 30 合理的补正期限), so a typo cannot grant a year.
+GRANTED_PERIOD_MAX_WORKDAYS = 60
 #: Art 31(二): an ordinary letter is confirmed on the day it arrives (0 working days after);
 #: for internet and fax the Regulation names no day: the agency's policy, by default the next.
 ORDINARY_LETTER_CONFIRMATION_WORKDAYS = 0
@@ -219,14 +222,17 @@ class ClockPolicy:
     def __post_init__(self) -> None:
         if self.consultation_pause_from not in ("dispatch", "receipt"):
             raise ValidationError("须为 dispatch 或 receipt", field="consultation_pause_from")
-        if not 1 <= self.correction_period_workdays <= 60:
-            raise ValidationError("补正期限须为 1–60 个工作日", field="correction_period_workdays")
-        if not 1 <= self.explanation_period_workdays <= 60:
-            raise ValidationError(
-                "说明理由期限须为 1–60 个工作日", field="explanation_period_workdays"
-            )
+        _check_granted(self.correction_period_workdays, "补正期限", "correction_period_workdays")
+        _check_granted(
+            self.explanation_period_workdays, "说明理由期限", "explanation_period_workdays"
+        )
         if not 0 <= self.confirmation_workdays <= 5:
             raise ValidationError("确认期限须为 0–5 个工作日", field="confirmation_workdays")
+
+
+def _check_granted(workdays: int, what: str, field: str) -> None:
+    if not 1 <= workdays <= GRANTED_PERIOD_MAX_WORKDAYS:
+        raise ValidationError(f"{what}须为 1–{GRANTED_PERIOD_MAX_WORKDAYS} 个工作日", field=field)
 
 
 DEFAULT_POLICY = ClockPolicy()
@@ -400,8 +406,7 @@ def correction_period_deadline(
     cal: WorkdayCalendar, notice_received_on: date, workdays: int
 ) -> Deadline:
     """The 补正 period the agency grants (合理的补正期限, Art 30), counted from the notice's receipt."""
-    if not 1 <= workdays <= 60:
-        raise ValidationError("补正期限须为 1–60 个工作日", field="workdays")
+    _check_granted(workdays, "补正期限", "workdays")
     return _counted(
         cal,
         DeadlineKind.CORRECTION_PERIOD,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 import gkcase
 from gkcase.calendar.clock import Channel
+from gkcase.calendar.zh import zh_date
 from gkcase.errors import GkcaseError, ValidationError
 from gkcase.fees import FeeBasis, per_item_fee, per_page_fee
 from gkcase.letters import context as ctx
@@ -533,7 +535,113 @@ def _render_and_lint(
         known_dates=_known_dates(session, case, events),
         third_parties=_third_parties(session, case),
     )
+    findings += timing_findings(session, case, spec, issued_on, events, context)
     return Preview(rendered, findings, context, template)
+
+
+#: The reply letters (one per outcome).
+REPLY_KINDS = frozenset(spec.reply_letter for spec in OUTCOMES.values())
+#: The dates a letter of each kind states that the calendar produced (context paths).
+_STATED_DUE = {
+    "receipt": "clock.reply_due",
+    "extension_notice": "notice.new_due",
+    "correction_notice": "notice.period_due",
+    "reasons_request": "notice.period_due",
+    "fee_notice": "notice.window_due",
+}
+
+
+def timing_findings(
+    session: Session,
+    case: Any,
+    spec: LetterSpec,
+    issued_on: date,
+    events: list[tuple[str, dict]],
+    context: Mapping[str, Any],
+) -> list[Finding]:
+    """The lint of a letter's timing against the clock: an error where the law is broken (an
+    extension notice after the due date it extends), a warning where the agency is late but must
+    still act (a correction notice after the 7th working day, a reply after its due date), and a
+    warning for a date stated in a year whose holiday arrangement is not yet published."""
+    from gkcase.calendar.clock import correction_notice_due
+    from gkcase.calendar.workdays import YearStatus
+    from gkcase.services.calendar import current_calendar
+    from gkcase.services.cases import agency_rules, policy_of
+    from gkcase.states.timeline import clock_view, fold
+
+    if case.receipt_date is None:
+        return []
+    cal = current_calendar(session)
+    found: list[Finding] = []
+
+    def due_before(trigger: str) -> date | None:
+        # the reply due as it stood before the latest ``trigger`` (when it is already recorded)
+        last = max((i for i, (t, _p) in enumerate(events) if t == trigger), default=None)
+        upto = events if last is None else events[:last]
+        policy = policy_of(agency_rules(session, case.agency_id))
+        summary = clock_view(fold(upto), cal, policy, issued_on, explain=False).summary
+        return (summary.due or summary.projected_due) if summary else None
+
+    if spec.kind == "correction_notice":
+        due = correction_notice_due(cal, case.receipt_date)
+        if issued_on > due:
+            found.append(
+                Finding(
+                    "late_correction_notice",
+                    Severity.WARNING,
+                    f"补正告知书晚于第七个工作日（{zh_date(due)}）出具：仍须告知申请人，但答复期限"
+                    "不因补正重新计算，申请人逾期不补正的也不能视为放弃申请（第三十条）",
+                )
+            )
+    elif spec.kind == "extension_notice":
+        due = due_before("extend")
+        if due is not None and issued_on > due:
+            found.append(
+                Finding(
+                    "late_extension_notice",
+                    Severity.ERROR,
+                    f"延期答复告知书须在原答复期限（{zh_date(due)}）届满前出具（第三十三条第二款）",
+                )
+            )
+    elif spec.kind in REPLY_KINDS:
+        due = due_before("sign") if case.outcome else None
+        if due is not None and issued_on > due:
+            late = cal.workdays_between(due, issued_on)
+            found.append(
+                Finding(
+                    "late_reply",
+                    Severity.WARNING,
+                    f"答复期限已于{zh_date(due)}届满，本答复迟{late}个工作日：仍须答复，"
+                    "并如实记载作出日期（第三十三条）",
+                )
+            )
+    path = _STATED_DUE.get(spec.kind)
+    stated = _as_date(_at(context, path)) if path else None
+    if stated is not None and cal.year_status(stated.year) is YearStatus.ESTIMATED:
+        found.append(
+            Finding(
+                "provisional_date",
+                Severity.WARNING,
+                f"文书载明的{zh_date(stated)}所在的{stated.year}年节假日安排尚未由国务院办公厅公布，"
+                "该日期按推算日历计算，公布后可能变化",
+            )
+        )
+    return found
+
+
+def _as_date(value: Any) -> date | None:
+    """A context date: the clock's date, or the Chinese text (2027年1月6日) the context holds."""
+    if isinstance(value, date):
+        return value
+    match = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", value) if isinstance(value, str) else None
+    return date(*map(int, match.groups())) if match else None
+
+
+def _at(context: Mapping[str, Any], path: str) -> Any:
+    value: Any = context
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def preview(

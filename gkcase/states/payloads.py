@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from gkcase.calendar.clock import EXTENSION_CAP_WORKDAYS, GRANTED_PERIOD_MAX_WORKDAYS
 from gkcase.errors import ValidationError
 from gkcase.fees import FeeBasis
 from gkcase.states.machine import Trigger
@@ -50,7 +51,7 @@ class RequestCorrection(_Payload):
 
     items: list[str] = Field(min_length=1, max_length=30)
     guidance: str = Field(min_length=1, max_length=4000, description="指导和释明")
-    period_workdays: int | None = Field(default=None, ge=1, le=60)
+    period_workdays: int | None = Field(default=None, ge=1, le=GRANTED_PERIOD_MAX_WORKDAYS)
     sent_on: date | None = None
     received_on: date | None = Field(default=None, description="申请人收到告知书之日")
 
@@ -64,7 +65,7 @@ class RequestReasons(_Payload):
     """说明理由 (Art 35): the applicant's period runs from its receipt of the request."""
 
     matters: str = Field(min_length=1, max_length=4000)
-    period_workdays: int | None = Field(default=None, ge=1, le=60)
+    period_workdays: int | None = Field(default=None, ge=1, le=GRANTED_PERIOD_MAX_WORKDAYS)
     sent_on: date | None = None
     received_on: date | None = Field(default=None, description="申请人收到告知书之日")
 
@@ -160,7 +161,7 @@ class FeePaid(_Payload):
 class Extend(_Payload):
     """延长答复期限 (Art 33 ¶2): approved by the head of the disclosure office."""
 
-    workdays: int = Field(ge=1, le=20)
+    workdays: int = Field(ge=1, le=EXTENSION_CAP_WORKDAYS)
     approved_on: date | None = None
     notified_on: date | None = Field(
         default=None, description="延期答复告知书的成文日期，不晚于原答复期限；默认为办理日期"

@@ -14,6 +14,7 @@ import pytest
 
 from gkcase.db import unit_of_work
 from gkcase.errors import ValidationError
+from gkcase.letters.catalogue import CATALOGUE
 from gkcase.models import Agency, Case
 from gkcase.services import cases as svc
 from gkcase.services import letters as letter_service
@@ -310,3 +311,61 @@ def test_excessive_requests_only_after_the_explanation_or_its_period(org):
     with pytest.raises(ValidationError) as caught:
         fire(org, case.id, "decide_without_handling", "caseworker", decision, as_of=D(2026, 3, 19))
     assert "须先要求申请人说明理由" not in caught.value.message
+
+
+# --- the timing lint ------------------------------------------------------------------------
+
+
+def _codes(findings) -> dict[str, str]:
+    return {f.code: f.severity for f in findings}
+
+
+def test_the_late_correction_notice_is_a_warning_on_the_letter(org):
+    # received Mon 2026-03-02; the notice was due by Wed Mar 11; issued Thu Mar 12
+    case = register(org)
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 3, 3))
+    fire(org, case.id, "request_correction", "caseworker", CORRECTION, as_of=D(2026, 3, 12))
+    with unit_of_work(org.engine) as session:
+        (letter,) = letter_service.live_letters(
+            session, session.get(Case, case.id), "correction_notice"
+        )
+        findings = {f["code"]: f for f in json.loads(letter.findings)}
+    assert findings["late_correction_notice"]["severity"] == "warning"
+    assert "2026年3月11日" in findings["late_correction_notice"]["message"]
+
+
+def test_a_reply_35_working_days_late_and_an_extension_after_the_due_date(org):
+    # Due Mon 2026-03-30. 35 WD after it: Mar 31 (1), Apr 1–3 (4), [清明], 7–10 (8), 13–17 (13),
+    # 20–24 (18), 27–30 (22), [劳动节 May 1–5], 6–8 (25), Sat May 9 (26), 11–15 (31), 18–21 (35)
+    # → Thu May 21.
+    case = handling(org, D(2026, 3, 2), D(2026, 3, 3))
+    decision = {"outcome": "not_exist", "fields": {"search_record": "检索了公文系统和档案室，未找到"}}
+    fire(org, case.id, "draft_decision", "caseworker", decision, as_of=D(2026, 3, 20))
+    cw = org.user("caseworker")
+    with unit_of_work(org.engine) as session:
+        on_time = letter_service.preview(
+            session, case.id, "reply_not_exist", cw, as_of=D(2026, 3, 30)
+        )
+        late = letter_service.preview(session, case.id, "reply_not_exist", cw, as_of=D(2026, 5, 21))
+        row = session.get(Case, case.id)
+        events = svc._event_pairs(session, case.id)
+        extension = letter_service.timing_findings(
+            session, row, CATALOGUE["extension_notice"], D(2026, 3, 31), events, {}
+        )
+    assert "late_reply" not in _codes(on_time.findings)
+    (finding,) = [f for f in late.findings if f.code == "late_reply"]
+    assert finding.severity == "warning" and "迟35个工作日" in finding.message
+    # Art 33 ¶2: the extension notice after the due date it extends breaks the law: an error
+    assert _codes(extension) == {"late_extension_notice": "error"}
+
+
+def test_a_date_in_an_unannounced_year_is_flagged_on_the_receipt(org):
+    # Received Mon 2026-12-07: 20 WD run into January 2027, whose arrangement is not published
+    # (the package is official through 2026): the receipt's due date is a projection.
+    case = register(org, arrived_on="2026-12-07")
+    with unit_of_work(org.engine) as session:
+        preview = letter_service.preview(
+            session, case.id, "receipt", org.user("registrar"), as_of=D(2026, 12, 7)
+        )
+    (finding,) = [f for f in preview.findings if f.code == "provisional_date"]
+    assert finding.severity == "warning" and "2027年" in finding.message

@@ -38,6 +38,7 @@ from gkcase.calendar.arrangement import parse_arrangement, parse_override
 from gkcase.calendar.clock import (
     CONFIRMATION_DEFAULT_WORKDAYS,
     EXPLANATION_PERIOD_DEFAULT_WORKDAYS,
+    GRANTED_PERIOD_MAX_WORKDAYS,
 )
 from gkcase.db import unit_of_work
 from gkcase.errors import ArrangementError, GkcaseError, ValidationError
@@ -255,9 +256,9 @@ class AgencyForm(admin_api.AgencyIn):
 
     fee_window_pauses_clock: bool = True
     consultation_pause_from: Literal["dispatch", "receipt"] = "dispatch"
-    correction_period_workdays: int = Field(default=10, ge=1, le=60)
+    correction_period_workdays: int = Field(default=10, ge=1, le=GRANTED_PERIOD_MAX_WORKDAYS)
     explanation_period_workdays: int = Field(
-        default=EXPLANATION_PERIOD_DEFAULT_WORKDAYS, ge=1, le=60
+        default=EXPLANATION_PERIOD_DEFAULT_WORKDAYS, ge=1, le=GRANTED_PERIOD_MAX_WORKDAYS
     )
     confirmation_workdays: int = Field(default=CONFIRMATION_DEFAULT_WORKDAYS, ge=0, le=5)
     at_risk_workdays: int = Field(default=3, ge=0, le=20)
