@@ -339,7 +339,10 @@ def test_a_reply_35_working_days_late_and_an_extension_after_the_due_date(org):
     # 20–24 (18), 27–30 (22), [劳动节 May 1–5], 6–8 (25), Sat May 9 (26), 11–15 (31), 18–21 (35)
     # → Thu May 21.
     case = handling(org, D(2026, 3, 2), D(2026, 3, 3))
-    decision = {"outcome": "not_exist", "fields": {"search_record": "检索了公文系统和档案室，未找到"}}
+    decision = {
+        "outcome": "not_exist",
+        "fields": {"search_record": "检索了公文系统和档案室，未找到"},
+    }
     fire(org, case.id, "draft_decision", "caseworker", decision, as_of=D(2026, 3, 20))
     cw = org.user("caseworker")
     with unit_of_work(org.engine) as session:
