@@ -412,8 +412,9 @@ RULES: tuple[Rule, ...] = (
           "按原申请继续办理（补正告知逾期）", correction_notice_was_late),
     _rule(T.REQUEST_REASONS, (S.REVIEWING, S.HANDLING), None, [C], "要求说明理由",
           reasons_not_yet_requested, letters=["reasons_request"]),
-    _rule(T.RECORD_EXPLANATION, (S.REVIEWING, S.HANDLING), None, [C], "登记说明理由",
-          explanation_awaited),
+    # the explanation arrives while the case is handled: in a consultation or awaiting a fee too
+    _rule(T.RECORD_EXPLANATION, (S.REVIEWING, S.HANDLING, S.CONSULTING, S.AWAITING_FEE), None,
+          [C], "登记说明理由", explanation_awaited),
     # the applicant's (or a consulted party's) receipt of a notice: its period runs from it
     _rule(T.RECORD_NOTICE_RECEIPT, _OPEN, None, [R, C], "登记告知书送达",
           a_notice_awaiting_receipt),

@@ -67,7 +67,11 @@ EXPECTED: dict[Trigger, tuple[dict[State, State | None], frozenset[Role]]] = {
     T.CONTINUE_WITHOUT_CORRECTION: ({S.AWAITING_CORRECTION: S.REVIEWING}, frozenset({CW})),
     T.REQUEST_REASONS: ({S.REVIEWING: None, S.HANDLING: None}, frozenset({CW})),
     # Art 35: the caseworker who asked records the explanation and what the agency found of it
-    T.RECORD_EXPLANATION: ({S.REVIEWING: None, S.HANDLING: None}, frozenset({CW})),
+    # (it may arrive while a consultation runs or a fee is awaited: found walking the UI)
+    T.RECORD_EXPLANATION: (
+        dict.fromkeys((S.REVIEWING, S.HANDLING, S.CONSULTING, S.AWAITING_FEE)),
+        frozenset({CW}),
+    ),
     # whoever posts or hands out notices records their receipt, at any point before the reply
     T.RECORD_NOTICE_RECEIPT: (dict.fromkeys(OPEN), frozenset({REG, CW})),
     T.ACCEPT: ({S.REVIEWING: S.HANDLING}, frozenset({CW})),
