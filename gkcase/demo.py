@@ -1484,7 +1484,8 @@ def _consult_payload(run: _Run, kind: str) -> dict[str, Any]:
             "sent_on": run.day,
             "party_received_on": run.day,
         }
-    parties = {"ZJW": "解放路片区相关被征收人（共3户）", "CZJ": "相关受助对象"}
+    # one party per consultation (Art 32): a group names its representative
+    parties = {"ZJW": "解放路片区被征收人共同指定的代表人 王某某", "CZJ": "受助对象 李某某"}
     company = (
         f"某市{BRANDS[run.case.id % len(BRANDS)]}{COMPANY_KINDS[run.case.id % len(COMPANY_KINDS)]}"
     )

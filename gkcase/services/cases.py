@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, make_dataclass
@@ -951,7 +952,18 @@ def _decide(ctx: _Context, p: payloads.Decision, *, at_review: bool) -> tuple[di
     return p.model_dump(mode="json") | {"draft_version": ctx.case.draft_version}, ""
 
 
+#: A party named as a group ("相关被征收人（共3户）", "张三等5人"): each has its own window and
+#: silence (Art 32), so each is consulted as its own party, or the group names a representative.
+_GROUP_PARTY = re.compile(r"[共等]\s*[0-9一二三四五六七八九十百]+\s*[户人家名位个]")
+
+
 def _consult(ctx: _Context, p: payloads.Consult) -> tuple[dict, str]:
+    if _GROUP_PARTY.search(p.party_name):
+        raise ValidationError(
+            "被征求意见方须逐一登记：每户（每人）单独征求意见，各自计算期限；"
+            "或登记其共同指定的代表人",
+            field="party_name",
+        )
     sent_on = p.sent_on or ctx.as_of
     _not_before(sent_on, ctx.case.receipt_date, "sent_on", "收到申请之日")
     if p.party_received_on is not None:

@@ -372,3 +372,16 @@ def test_a_date_in_an_unannounced_year_is_flagged_on_the_receipt(org):
         )
     (finding,) = [f for f in preview.findings if f.code == "provisional_date"]
     assert finding.severity == "warning" and "2027年" in finding.message
+
+
+@pytest.mark.parametrize(
+    "name", ["解放路片区相关被征收人（共3户）", "张三等5人", "某小区业主等十户"]
+)
+def test_a_group_is_not_one_consulted_party(org, name):
+    # Art 32: each party's 15 working days and its silence are its own
+    case = handling(org, D(2026, 3, 2), D(2026, 3, 3))
+    consult = {"kind": "third_party", "party_name": name, "matters": "房屋征收补偿明细"}
+    error = refused(
+        org, case.id, "consult", "caseworker", consult, on=D(2026, 3, 3), error=ValidationError
+    )
+    assert error.field == "party_name" and "逐一登记" in error.message
