@@ -389,7 +389,10 @@ def _with_letters(
         if m.case_id in last and m.after is not None and m.after.due is not None:
             letter_id, kind, number, stated = last[m.case_id]
             now = zh_date(m.after.due)
-            if stated != now:
+            # only a date this change moved: one already overtaken (a consultation began since
+            # the letter went out) is not the calendar's doing
+            was = zh_date(m.before.due) if m.before.due is not None else None
+            if stated != now and stated == was:
                 m = replace(m, letters=(StatedLetter(letter_id, kind, number, stated, now),))
         out.append(m)
     return out

@@ -196,3 +196,19 @@ def test_a_receipt_that_stated_the_old_date_is_listed_for_the_caseworker(org):
         unmark_day(session, CLOSURE.day, revoked_by="admin")
     with read_session(org.engine) as session:
         assert recompute.letter_notes(session, assignee_id=org.user("caseworker").id) == []
+
+
+def test_a_letter_overtaken_by_a_consultation_is_not_the_calendars_doing(org):
+    # Receipt issued Mon 2026-12-07 stating Jan 5; a consultation sent Tue Dec 8 (its receipt not
+    # recorded: bounded 15 WD from dispatch, Dec 9–11 (3), 14–18 (8), 21–25 (13), 28, 29 (15) →
+    # Dec 29) makes the projected due later than the receipt says before any calendar change:
+    # the closure moves that projection, but the receipt's date was not the one it moved.
+    case = register(org, arrived_on="2026-12-07")
+    fire(org, case.id, "issue_receipt", "registrar", {}, as_of=D(2026, 12, 7))
+    fire(org, case.id, "start_review", "caseworker", as_of=D(2026, 12, 8))
+    fire(org, case.id, "accept", "caseworker", as_of=D(2026, 12, 8))
+    consult = {"kind": "third_party", "party_name": "某某公司", "matters": "合同价款"}
+    fire(org, case.id, "consult", "caseworker", consult, as_of=D(2026, 12, 8))
+    change = mark(org)
+    (moved,) = change.recomputed.moved
+    assert moved.before.due != D(2027, 1, 5) and moved.letters == ()
