@@ -49,6 +49,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from gkcase import audit, demo
+from gkcase.calendar.clock import (
+    CONFIRMATION_DEFAULT_WORKDAYS,
+    EXPLANATION_PERIOD_DEFAULT_WORKDAYS,
+)
 from gkcase.calendar.workdays import WorkdayCalendar
 from gkcase.models import (
     Agency,
@@ -311,6 +315,8 @@ def build_org(rng: random.Random, created: datetime) -> Org:
             "fee_window_pauses_clock": True,
             "consultation_pause_from": "dispatch",
             "correction_period_workdays": 10,
+            "explanation_period_workdays": EXPLANATION_PERIOD_DEFAULT_WORKDAYS,
+            "confirmation_workdays": CONFIRMATION_DEFAULT_WORKDAYS,
             "at_risk_workdays": 3,
             "legal_review_outcomes": DEFAULT_LEGAL_REVIEW,
         }
@@ -609,6 +615,8 @@ _RULES = SimpleNamespace(
     consultation_pause_from="dispatch",
     correction_period_workdays=10,
     legal_review_outcomes=DEFAULT_LEGAL_REVIEW,
+    explanation_period_workdays=EXPLANATION_PERIOD_DEFAULT_WORKDAYS,
+    confirmation_workdays=CONFIRMATION_DEFAULT_WORKDAYS,
 )
 
 

@@ -53,9 +53,8 @@ def test_receipt_policy_starts_the_pause_when_the_party_receives_the_letter(cale
         calendar, PauseKind.CO_PRODUCER, sent_on=SENT, party_received_on=RECEIVED, policy=policy
     )
     assert pause.start == RECEIVED
-    with pytest.raises(ValidationError) as caught:
-        consultation_pause(calendar, PauseKind.CO_PRODUCER, sent_on=SENT, policy=policy)
-    assert caught.value.field == "party_received_on"
+    # until the party's receipt is recorded, nothing pauses: the clock runs (issue #18)
+    assert consultation_pause(calendar, PauseKind.CO_PRODUCER, sent_on=SENT, policy=policy) is None
 
 
 def test_the_policy_changes_the_reply_due_date(calendar):

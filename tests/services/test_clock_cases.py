@@ -650,14 +650,16 @@ def test_a_due_date_within_2026_is_not_provisional(org):
 
 
 @pytest.mark.parametrize(
-    ("channel", "arrived", "confirmation", "receipt", "due", "notice_window"),
+    ("channel", "arrived", "confirm_by", "confirmation", "receipt", "due", "notice_window"),
     [
         # Ordinary letter arrives Mon Mar 2, confirmed with the applicant Tue Mar 3:
         # Mar 4, 5, 6 (3), 9–13 (8), 16–20 (13), 23–27 (18), 30, 31 (20) → Mar 31.
         # Notice: Mar 4, 5, 6, 9, 10, 11, 12 → Mar 12.
+        # Art 31(二): an ordinary letter is to be confirmed the day it arrives (Mar 2; a day late).
         (
             "ordinary_letter",
             "2026-03-02",
+            D(2026, 3, 2),
             {"confirmed_on": "2026-03-03", "how": "电话"},
             D(2026, 3, 3),
             D(2026, 3, 31),
@@ -666,9 +668,11 @@ def test_a_due_date_within_2026_is_not_provisional(org):
         # Online application Fri Mar 6, both sides confirm Mon Mar 9: Mar 10–13 (4), 16–20 (9),
         # 23–27 (14), 30, 31 (16), Apr 1, 2, 3 (19), [清明], Apr 7 (20) → Apr 7.
         # Notice: Mar 10–13, 16, 17, 18 → Mar 18.
+        # The agency's default: by the next working day after arrival (Fri Mar 6 → Mon Mar 9).
         (
             "internet",
             "2026-03-06",
+            D(2026, 3, 9),
             {"confirmed_on": "2026-03-09", "how": "平台回执"},
             D(2026, 3, 9),
             D(2026, 4, 7),
@@ -678,6 +682,7 @@ def test_a_due_date_within_2026_is_not_provisional(org):
         (
             "signed_mail",
             "2026-03-02",
+            None,  # the agency's signature is the receipt: nothing to confirm
             {"signed_for_on": "2026-03-03"},
             D(2026, 3, 3),
             D(2026, 3, 31),
@@ -686,11 +691,11 @@ def test_a_due_date_within_2026_is_not_provisional(org):
     ],
 )
 def test_an_unconfirmed_application_waits_for_confirm(
-    org, channel, arrived, confirmation, receipt, due, notice_window
+    org, channel, arrived, confirm_by, confirmation, receipt, due, notice_window
 ):
     case = register(org, channel=channel, arrived_on=arrived)
     assert (case.state, case.receipt_date, case.reply_due) == ("received", None, None)
-    assert (case.clock_status, case.next_window_due) == ("waiting", None)
+    assert (case.clock_status, case.next_window_due) == ("waiting", confirm_by)
     error = refused(
         org, case.id, "start_review", "caseworker", on=D(2026, 3, 9), error=IllegalTransition
     )

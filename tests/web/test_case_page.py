@@ -408,7 +408,10 @@ def test_the_receipt_is_issued_from_its_page_once_however_often_it_is_clicked(we
         f'<iframe class="letter" title="政府信息公开申请接收回执预览" src="/cases/{case_id}/letters/receipt/frame">'
         in page.text
     )
-    assert "本文书随「出具接收回执」出具" in page.text and "未发现问题" in page.text
+    assert "本文书随「出具接收回执」出具" in page.text
+    # clean — unless today's 20 working days run into a year whose holiday arrangement is not
+    # published yet: then the one finding is that warning (issue #18's timing lint)
+    assert "未发现问题" in page.text or "节假日安排尚未由国务院办公厅公布" in page.text
     frame = user.get(f"/cases/{case_id}/letters/receipt/frame")
     assert frame.status_code == 200 and "查询码" in frame.text
     assert "style-src 'unsafe-inline'" in frame.headers["content-security-policy"]

@@ -35,7 +35,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("confirmation_workdays", sa.Integer(), nullable=False, server_default="1")
         )
-    with op.batch_alter_table("fee_notice") as batch:
+    # SQLite rebuilds the table; its foreign key's target (gk_case) need not be reflected, and
+    # cannot be cleanly (an expression index), so only fee_notice is read.
+    with op.batch_alter_table("fee_notice", reflect_kwargs={"resolve_fks": False}) as batch:
         batch.alter_column("received_on", existing_type=sa.Date(), nullable=True)
         batch.alter_column("window_due", existing_type=sa.Date(), nullable=True)
 
@@ -44,7 +46,7 @@ def downgrade() -> None:
     # A notice whose receipt was never recorded gets the sending day back, as before.
     op.execute("UPDATE fee_notice SET received_on = sent_on WHERE received_on IS NULL")
     op.execute("UPDATE fee_notice SET window_due = sent_on WHERE window_due IS NULL")
-    with op.batch_alter_table("fee_notice") as batch:
+    with op.batch_alter_table("fee_notice", reflect_kwargs={"resolve_fks": False}) as batch:
         batch.alter_column("window_due", existing_type=sa.Date(), nullable=False)
         batch.alter_column("received_on", existing_type=sa.Date(), nullable=False)
     with op.batch_alter_table("agency") as batch:
