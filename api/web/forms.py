@@ -167,9 +167,7 @@ LABEL_OVERRIDES: dict[tuple[Trigger, str], str] = {
 
 #: Chinese labels of the values a select offers (enums and Literals of the payloads).
 CHOICE_LABELS: dict[str, str] = {
-    ConsultationKind.THIRD_PARTY: "第三方（第三十二条）",
-    ConsultationKind.CO_PRODUCER: "共同制作机关（第三十四条）",
-    ConsultationKind.OTHER_AGENCY: "其他机关：保密审查、协调确认（第三十三条第三款）",
+    **{k: k.label for k in ConsultationKind},
     NoticeKind.CORRECTION_NOTICE: "补正告知书",
     NoticeKind.FEE_NOTICE: "收费通知书",
     NoticeKind.REASONS_REQUEST: "说明理由告知书",

@@ -49,7 +49,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlmodel import Session, col, select
 
-from gkcase.calendar.clock import Channel
+from gkcase.calendar.clock import CONSULTATION_WORKDAYS, Channel
 from gkcase.calendar.zh import zh_date
 from gkcase.fees import FeeBasis
 from gkcase.letters.catalogue import CATALOGUE
@@ -109,10 +109,7 @@ DELIVERY_METHODS = {
     DeliveryMethod.POST: "邮寄送达",
     DeliveryMethod.ELECTRONIC: "电子送达",
 }
-CONSULTATION_KINDS = {
-    ConsultationKind.THIRD_PARTY: "第三方（第三十二条）",
-    ConsultationKind.CO_PRODUCER: "共同制作机关（第三十四条）",
-}
+CONSULTATION_KINDS = {k: k.label for k in ConsultationKind}
 OPINIONS = {
     Opinion.AGREE: "同意公开",
     Opinion.OBJECT: "不同意公开",
@@ -384,7 +381,7 @@ def _consultations(rows: list[Consultation], heading: _Heading) -> Entry:
                 ("征求意见事项", row.matters or "—"),
                 ("征求意见书发出日期", _zh(row.sent_on)),
                 ("对方收到日期", _zh(row.party_received_on)),
-                ("答复期限（15个工作日）届满", _zh(row.window_due)),
+                (f"征求意见期限（{CONSULTATION_WORKDAYS}个工作日）届满", _zh(row.window_due)),
                 ("意见", _label(row.opinion, OPINIONS)),
                 ("收到意见日期", _zh(row.opinion_received_on)),
                 ("意见摘要", row.opinion_summary or "—"),

@@ -22,6 +22,7 @@ from sqlalchemy import case as when
 from sqlmodel import Session, col, select
 
 from gkcase.calendar.clock import (
+    CORRECTION_NOTICE_WORKDAYS,
     Channel,
     PauseKind,
     confirmation_due,
@@ -351,7 +352,7 @@ UNARCHIVED = "unarchived"
 #: Every lapse rule, with the rule it breaks.
 RULES = {
     LATE_CONFIRMATION: "确认收到申请晚于规定（《条例》第三十一条）",
-    LATE_CORRECTION_NOTICE: "补正告知超过7个工作日（《条例》第三十条）",
+    LATE_CORRECTION_NOTICE: f"补正告知超过{CORRECTION_NOTICE_WORKDAYS}个工作日（《条例》第三十条）",
     CONSULTATION_EXPIRED: "征求意见期限届满未作处理（《条例》第三十二条、第三十四条）",
     UNDELIVERED: "答复已签发未送达",
     UNARCHIVED: "已送达未归档",

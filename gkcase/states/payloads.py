@@ -117,6 +117,17 @@ class ConsultationKind(StrEnum):
     CO_PRODUCER = "co_producer"  # Art 34
     OTHER_AGENCY = "other_agency"  # Art 33 ¶3: 保密审查 (Art 17)、协调确认 (Art 11)
 
+    @property
+    def label(self) -> str:
+        return _CONSULTATION_KIND_LABELS[self]
+
+
+_CONSULTATION_KIND_LABELS = {
+    ConsultationKind.THIRD_PARTY: "第三方（第三十二条）",
+    ConsultationKind.CO_PRODUCER: "共同制作机关（第三十四条）",
+    ConsultationKind.OTHER_AGENCY: "其他机关：保密审查、协调确认（第三十三条第三款）",
+}
+
 
 class Consult(_Payload):
     kind: ConsultationKind
